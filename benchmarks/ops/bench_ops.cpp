@@ -1,0 +1,106 @@
+// The op harness's perf mode: measures the device's streaming-read and copy
+// ceilings, then runs every perf case warm and repeated, and reports the median
+// GPU time, GB/s, TFLOP/s and the fraction of the ceiling. --check runs the
+// correctness cases on the chosen device instead (for GPUs CI does not have).
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <regex>
+
+#include "engine/base/log.h"
+#include "engine/vulkan/context.h"
+#include "tests/harness/cases.h"
+
+using namespace vkllm;
+
+namespace {
+
+int run_checks(vk::Context& ctx, const std::string& filter) {
+  auto& dev = ctx.device();
+  std::regex re(filter);
+  int failed = 0, run = 0;
+  for (auto& c : harness::correctness_cases(1234)) {
+    if (!std::regex_search(c.op + " " + c.shape, re)) continue;
+    auto r = harness::check(dev, c);
+    ++run;
+    if (!r.ok) {
+      ++failed;
+      std::printf("FAIL %s %s: %s\n", c.op.c_str(), c.shape.c_str(), r.message.c_str());
+    }
+  }
+  std::printf("%d passed, %d failed\n", run - failed, failed);
+  if (ctx.validation_messages())
+    std::printf("validation messages: %u\n", ctx.validation_messages());
+  return failed || ctx.validation_messages() ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  init_logging("warn");
+  CLI::App app{"vkllm-bench-ops: kernel roofline benchmark and device-side op check"};
+  std::string device, filter = ".*";
+  bool json = false, check = false, debug = false, sweep = false;
+  int reps = 20;
+  app.add_option("--device", device, "Device index or name");
+  app.add_option("--filter", filter, "Regex over 'op shape'");
+  app.add_option("-r,--reps", reps, "Timed repetitions per case")->capture_default_str();
+  app.add_flag("--json", json, "Print JSON");
+  app.add_flag("--check", check, "Run the correctness cases on this device instead");
+  app.add_flag("--sweep", sweep, "Also time matvec tunings (workgroup x rows)");
+  app.add_flag("--debug", debug, "Enable the validation layer");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    vk::Context ctx({.device = device, .validation = debug || check});
+    if (check) return run_checks(ctx, filter);
+    auto& dev = ctx.device();
+    harness::Ceilings ceil = harness::measure_ceilings(dev);
+    std::vector<harness::OpCase> cases = harness::perf_cases(42);
+    if (sweep) {
+      std::mt19937 rng(43);
+      for (DType w : {DType::BF16, DType::F16})
+        for (uint32_t wg : {64u, 128u, 256u})
+          for (uint32_t rows : {1u, 2u, 4u, 8u}) {
+            cases.push_back(harness::matvec_case(rng, w, 14336, 4096, {wg, rows}));
+            cases.push_back(harness::matvec_case(rng, w, 4096, 14336, {wg, rows}));
+          }
+    }
+    nlohmann::json out = {{"device", dev.info().name},
+                          {"read_gbs", ceil.read_gbs},
+                          {"copy_gbs", ceil.copy_gbs},
+                          {"cases", nlohmann::json::array()}};
+    if (!json) {
+      std::printf("device: %s\n", dev.info().name.c_str());
+      std::printf("ceilings: streaming read %.0f GB/s, copy (read+write) %.0f GB/s\n",
+                  ceil.read_gbs, ceil.copy_gbs);
+      std::printf("%-8s %-40s %10s %10s %9s %8s %8s\n", "op", "shape", "median_us", "min_us",
+                  "GB/s", "TFLOP/s", "%ceil");
+    }
+    std::regex re(filter);
+    for (auto& c : cases) {
+      if (!std::regex_search(c.op + " " + c.shape, re)) continue;
+      auto p = harness::measure(dev, c, reps);
+      double frac = p.gbs / (c.write_bound ? ceil.copy_gbs : ceil.read_gbs);
+      out["cases"].push_back({{"op", c.op},
+                              {"shape", c.shape},
+                              {"bytes", c.bytes},
+                              {"flops", c.flops},
+                              {"median_us", p.median_us},
+                              {"min_us", p.min_us},
+                              {"gbs", p.gbs},
+                              {"tflops", p.tflops},
+                              {"ceiling", c.write_bound ? "copy" : "read"},
+                              {"fraction_of_ceiling", frac}});
+      if (!json)
+        std::printf("%-8s %-40s %10.1f %10.1f %9.0f %8.3f %7.1f%%\n", c.op.c_str(), c.shape.c_str(),
+                    p.median_us, p.min_us, p.gbs, p.tflops, 100 * frac);
+    }
+    if (json) std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,53 @@
+#include "engine/kernels/elementwise.h"
+
+#include "engine/kernels/dispatch.h"
+
+namespace vkllm::kernels {
+
+namespace {
+
+constexpr uint32_t kWorkgroup = 256;
+
+// Indexed by [src][dst]; the diagonal (no conversion) has no shader.
+ShaderId convert_shader(DType src, DType dst) {
+  using S = ShaderId;
+  static constexpr S table[3][3] = {
+      {S::convert_f32_f16, S::convert_f32_f16, S::convert_f32_bf16},
+      {S::convert_f16_f32, S::convert_f16_f32, S::convert_f16_bf16},
+      {S::convert_bf16_f32, S::convert_bf16_f16, S::convert_bf16_f32},
+  };
+  if (src == dst) fail("convert: source and destination are both {}", dtype_name(src));
+  return table[dtype_index(src)][dtype_index(dst)];
+}
+
+ShaderId binary_shader(BinaryOp op, DType t) {
+  using S = ShaderId;
+  static constexpr S add[] = {S::add_f32, S::add_f16, S::add_bf16};
+  static constexpr S mul[] = {S::mul_f32, S::mul_f16, S::mul_bf16};
+  return (op == BinaryOp::Add ? add : mul)[dtype_index(t)];
+}
+
+struct Push {
+  uint32_t n;
+};
+
+}  // namespace
+
+void convert(vk::Stream& s, DType src_type, const vk::BufferRange& src, DType dst_type,
+             const vk::BufferRange& dst, uint32_t n) {
+  vk::PipelineKey key{
+      .shader = convert_shader(src_type, dst_type), .bindings = 2, .workgroup = kWorkgroup};
+  const auto& p = s.device().pipelines().get(key);
+  Grid g = grid_for((uint64_t(n) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {src, dst}, Push{n}, g.x, g.y);
+}
+
+void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const vk::BufferRange& b,
+            const vk::BufferRange& d, uint32_t n) {
+  vk::PipelineKey key{.shader = binary_shader(op, t), .bindings = 3, .workgroup = kWorkgroup};
+  const auto& p = s.device().pipelines().get(key);
+  Grid g = grid_for((uint64_t(n) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {a, b, d}, Push{n}, g.x, g.y);
+}
+
+}  // namespace vkllm::kernels

@@ -1,0 +1,19 @@
+// Elementwise kernels: dtype conversion and binary arithmetic.
+#pragma once
+
+#include "engine/base/dtype.h"
+#include "engine/vulkan/stream.h"
+
+namespace vkllm::kernels {
+
+// dst[i] = src[i] converted (f32/f16/bf16; rounding to nearest even).
+void convert(vk::Stream& s, DType src_type, const vk::BufferRange& src, DType dst_type,
+             const vk::BufferRange& dst, uint32_t n);
+
+enum class BinaryOp { Add, Mul };
+
+// d[i] = a[i] op b[i] in f32, all three tensors of dtype `t`.
+void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const vk::BufferRange& b,
+            const vk::BufferRange& d, uint32_t n);
+
+}  // namespace vkllm::kernels

@@ -1,0 +1,32 @@
+#include "engine/kernels/matvec.h"
+
+#include "engine/kernels/dispatch.h"
+
+namespace vkllm::kernels {
+
+MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning) {
+  uint32_t per_vec = weight == DType::F32 ? 4 : 8;
+  return {weight, k % per_vec == 0, tuning};
+}
+
+void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
+            const vk::BufferRange& y, uint32_t n, uint32_t k) {
+  static constexpr ShaderId shaders[] = {ShaderId::matvec_f32, ShaderId::matvec_f16,
+                                         ShaderId::matvec_bf16};
+  if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
+  const auto& info = s.device().info();
+  uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
+  vk::PipelineKey pk{
+      .shader = shaders[dtype_index(key.weight)],
+      .bindings = 3,
+      .workgroup = key.tuning.workgroup,
+      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u, std::max(1u, max_subgroups)}};
+  const auto& p = s.device().pipelines().get(pk);
+  struct {
+    uint32_t n, k;
+  } push{n, k};
+  Grid g = grid_for((uint64_t(n) + key.tuning.rows - 1) / key.tuning.rows);
+  s.dispatch(p, {w, x, y}, push, g.x, g.y);
+}
+
+}  // namespace vkllm::kernels

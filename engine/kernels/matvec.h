@@ -1,0 +1,27 @@
+// Matrix-vector product for decode: y = W x, W [n, k] row-major (as safetensors
+// stores a Linear weight [out, in]) in f32/f16/bf16, x [k] and y [n] in f32.
+#pragma once
+
+#include "engine/base/dtype.h"
+#include "engine/vulkan/stream.h"
+
+namespace vkllm::kernels {
+
+struct MatvecTuning {
+  uint32_t workgroup = 128;  // threads per workgroup
+  uint32_t rows = 4;         // rows of W per workgroup
+};
+
+// The typed key of a matvec pipeline.
+struct MatvecKey {
+  DType weight;
+  bool vectorized;  // k is a multiple of the 16-byte vector width: 16-byte loads
+  MatvecTuning tuning;
+};
+
+MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {});
+
+void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
+            const vk::BufferRange& y, uint32_t n, uint32_t k);
+
+}  // namespace vkllm::kernels

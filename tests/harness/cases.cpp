@@ -1,0 +1,51 @@
+#include "tests/harness/cases.h"
+
+namespace vkllm::harness {
+
+namespace {
+constexpr DType kTypes[] = {DType::F32, DType::F16, DType::BF16};
+}
+
+std::vector<OpCase> correctness_cases(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<OpCase> cases;
+  for (size_t n : {1, 7, 31, 33, 4097, 70001})
+    for (DType from : kTypes) {
+      for (DType to : kTypes)
+        if (from != to) cases.push_back(convert_case(rng, from, to, n));
+      cases.push_back(binary_case(rng, kernels::BinaryOp::Add, from, n));
+      cases.push_back(binary_case(rng, kernels::BinaryOp::Mul, from, n));
+    }
+  // (n, k): scalar path (k not a multiple of 8), vector path (k multiple of 8),
+  // and row counts that are not multiples of the rows per workgroup.
+  const std::pair<size_t, size_t> shapes[] = {{1, 1},      {7, 31},    {31, 7},   {33, 4097},
+                                              {4097, 33},  {1, 8},     {5, 16},   {33, 1032},
+                                              {129, 4104}, {300, 512}, {3, 14336}};
+  for (DType w : kTypes)
+    for (auto [n, k] : shapes) cases.push_back(matvec_case(rng, w, n, k));
+  // Other tunings of the same kernel, as the perf sweep uses them.
+  for (DType w : kTypes)
+    for (kernels::MatvecTuning t : {kernels::MatvecTuning{64, 1}, kernels::MatvecTuning{256, 8},
+                                    kernels::MatvecTuning{128, 2}, kernels::MatvecTuning{32, 3}}) {
+      cases.push_back(matvec_case(rng, w, 37, 1048, t));
+      cases.push_back(matvec_case(rng, w, 11, 333, t));
+    }
+  return cases;
+}
+
+std::vector<OpCase> perf_cases(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<OpCase> cases;
+  const size_t n = 64ull << 20;  // 64 Mi elements
+  cases.push_back(convert_case(rng, DType::F32, DType::BF16, n));
+  cases.push_back(convert_case(rng, DType::BF16, DType::F32, n));
+  cases.push_back(binary_case(rng, kernels::BinaryOp::Add, DType::F32, n));
+  cases.push_back(binary_case(rng, kernels::BinaryOp::Mul, DType::BF16, n));
+  for (DType w : kTypes) {
+    cases.push_back(matvec_case(rng, w, 14336, 4096));
+    cases.push_back(matvec_case(rng, w, 4096, 14336));
+  }
+  return cases;
+}
+
+}  // namespace vkllm::harness

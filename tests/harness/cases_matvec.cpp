@@ -1,0 +1,31 @@
+#include <fmt/format.h>
+
+#include "host/reference/matvec.h"
+#include "tests/harness/cases.h"
+
+namespace vkllm::harness {
+
+OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k, kernels::MatvecTuning tuning) {
+  OpCase c;
+  c.op = "matvec";
+  c.shape =
+      fmt::format("{} n={} k={} wg={} rows={}", dtype_name(w), n, k, tuning.workgroup, tuning.rows);
+  c.inputs.push_back(random_tensor(rng, w, n * k));
+  c.inputs.push_back(random_tensor(rng, DType::F32, k));
+  c.outputs.push_back({DType::F32, n});
+  kernels::MatvecKey key = kernels::matvec_key(w, uint32_t(k), tuning);
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec(s, key, in[0], in[1], out[0], uint32_t(n), uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    return std::vector<HostTensor>{host::ref::matvec(in[0], in[1], n, k)};
+  };
+  // fp32 accumulation of k products against a double reference: the error grows
+  // about like sqrt(k) * 2^-24; dropping or doubling one term of 4097 gives ~2e-4.
+  c.max_nmse = 1e-9;
+  c.bytes = double(n * k * dtype_size(w) + k * 4 + n * 4);
+  c.flops = 2.0 * double(n) * double(k);
+  return c;
+}
+
+}  // namespace vkllm::harness

@@ -1,0 +1,57 @@
+// `vkllm devices` as a user runs it, and what it says when no driver exists.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct CmdResult {
+  int code;
+  std::string out;
+};
+
+CmdResult run(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + std::string(VKLLM_BINARY_DIR) + "/tools/vkllm " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  CmdResult r{-1, ""};
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(CliDevices, ListsTheDevice) {
+  CmdResult r = run("devices");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("[0] "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("maxStorageBufferRange"), std::string::npos) << r.out;
+}
+
+TEST(CliDevices, Json) {
+  CmdResult r = run("devices --json");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"max_storage_buffer_range\""), std::string::npos) << r.out;
+}
+
+TEST(CliDevices, UnknownIndexPrintsTheList) {
+  CmdResult r = run("devices --device 42");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("no device matches '42'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[0] "), std::string::npos) << r.out;
+}
+
+TEST(CliDevices, NoDriverSaysWhatToInstall) {
+  // Point the loader at a driver manifest that does not exist: no device at all.
+  CmdResult r = run("devices",
+                    "VK_DRIVER_FILES=/nonexistent/icd.json VK_ICD_FILENAMES=/nonexistent/icd.json");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("no Vulkan"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("apt-get install"), std::string::npos) << r.out;
+}
+
+}  // namespace
