@@ -60,11 +60,13 @@ int main(int argc, char** argv) {
     std::vector<harness::OpCase> cases = harness::perf_cases(42);
     if (sweep) {
       std::mt19937 rng(43);
-      for (DType w : {DType::BF16, DType::F16})
-        for (uint32_t wg : {64u, 128u, 256u})
-          for (uint32_t rows : {1u, 2u, 4u, 8u}) {
-            cases.push_back(harness::matvec_case(rng, w, 14336, 4096, {wg, rows}));
-            cases.push_back(harness::matvec_case(rng, w, 4096, 14336, {wg, rows}));
+      for (uint32_t wg : {64u, 128u, 256u})
+        for (uint32_t rows : {1u, 2u, 4u})
+          for (uint32_t unroll : {2u, 4u, 8u}) {
+            cases.push_back(
+                harness::matvec_case(rng, DType::BF16, 14336, 4096, {wg, rows, unroll}));
+            cases.push_back(
+                harness::matvec_case(rng, DType::BF16, 4096, 14336, {wg, rows, unroll}));
           }
     }
     nlohmann::json out = {{"device", dev.info().name},
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
       std::printf("device: %s\n", dev.info().name.c_str());
       std::printf("ceilings: streaming read %.0f GB/s, copy (read+write) %.0f GB/s\n",
                   ceil.read_gbs, ceil.copy_gbs);
-      std::printf("%-8s %-40s %10s %10s %9s %8s %8s\n", "op", "shape", "median_us", "min_us",
+      std::printf("%-8s %-48s %10s %10s %9s %8s %8s\n", "op", "shape", "median_us", "min_us",
                   "GB/s", "TFLOP/s", "%ceil");
     }
     std::regex re(filter);
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
                               {"ceiling", c.write_bound ? "copy" : "read"},
                               {"fraction_of_ceiling", frac}});
       if (!json)
-        std::printf("%-8s %-40s %10.1f %10.1f %9.0f %8.3f %7.1f%%\n", c.op.c_str(), c.shape.c_str(),
+        std::printf("%-8s %-48s %10.1f %10.1f %9.0f %8.3f %7.1f%%\n", c.op.c_str(), c.shape.c_str(),
                     p.median_us, p.min_us, p.gbs, p.tflops, 100 * frac);
     }
     if (json) std::printf("%s\n", out.dump(2).c_str());

@@ -7,6 +7,8 @@ namespace vkllm::kernels {
 namespace {
 
 constexpr uint32_t kWorkgroup = 256;
+constexpr uint32_t kPerThread = 4;  // PER_THREAD in the shaders
+constexpr uint64_t kPerGroup = kWorkgroup * kPerThread;
 
 // Indexed by [src][dst]; the diagonal (no conversion) has no shader.
 ShaderId convert_shader(DType src, DType dst) {
@@ -38,7 +40,7 @@ void convert(vk::Stream& s, DType src_type, const vk::BufferRange& src, DType ds
   vk::PipelineKey key{
       .shader = convert_shader(src_type, dst_type), .bindings = 2, .workgroup = kWorkgroup};
   const auto& p = s.device().pipelines().get(key);
-  Grid g = grid_for((uint64_t(n) + kWorkgroup - 1) / kWorkgroup);
+  Grid g = grid_for((uint64_t(n) + kPerGroup - 1) / kPerGroup);
   s.dispatch(p, {src, dst}, Push{n}, g.x, g.y);
 }
 
@@ -46,7 +48,7 @@ void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const
             const vk::BufferRange& d, uint32_t n) {
   vk::PipelineKey key{.shader = binary_shader(op, t), .bindings = 3, .workgroup = kWorkgroup};
   const auto& p = s.device().pipelines().get(key);
-  Grid g = grid_for((uint64_t(n) + kWorkgroup - 1) / kWorkgroup);
+  Grid g = grid_for((uint64_t(n) + kPerGroup - 1) / kPerGroup);
   s.dispatch(p, {a, b, d}, Push{n}, g.x, g.y);
 }
 

@@ -16,11 +16,11 @@ void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const
   if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
   const auto& info = s.device().info();
   uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
-  vk::PipelineKey pk{
-      .shader = shaders[dtype_index(key.weight)],
-      .bindings = 3,
-      .workgroup = key.tuning.workgroup,
-      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u, std::max(1u, max_subgroups)}};
+  vk::PipelineKey pk{.shader = shaders[dtype_index(key.weight)],
+                     .bindings = 3,
+                     .workgroup = key.tuning.workgroup,
+                     .spec = {key.tuning.rows, key.vectorized ? 1u : 0u,
+                              std::max(1u, max_subgroups), key.tuning.unroll}};
   const auto& p = s.device().pipelines().get(pk);
   struct {
     uint32_t n, k;

@@ -7,9 +7,12 @@
 
 namespace vkllm::kernels {
 
+// Defaults from the H200 sweep (docs/PERFORMANCE.md): 256 threads, 2 rows and 4
+// loads in flight per row reach 83% of streaming-read bandwidth on both 8B shapes.
 struct MatvecTuning {
-  uint32_t workgroup = 128;  // threads per workgroup
-  uint32_t rows = 4;         // rows of W per workgroup
+  uint32_t workgroup = 256;  // threads per workgroup
+  uint32_t rows = 2;         // rows of W per workgroup
+  uint32_t unroll = 4;       // 16-byte loads per row in flight per thread
 };
 
 // The typed key of a matvec pipeline.

@@ -179,20 +179,27 @@ void Device::ensure_staging() {
 }
 
 void Device::upload(Buffer& dst, uint64_t offset, std::span<const std::byte> src) {
-  if (offset + src.size() > dst.size())
-    fail("vulkan: upload of {} bytes at offset {} overruns a buffer of {} bytes", src.size(),
-         offset, dst.size());
+  upload_with(dst, offset, src.size(), [&](std::byte* out, uint64_t n, uint64_t done) {
+    std::memcpy(out, src.data() + done, n);
+  });
+}
+
+void Device::upload_with(Buffer& dst, uint64_t offset, uint64_t size, const FillFn& fill) {
+  if (offset + size > dst.size())
+    fail("vulkan: upload of {} bytes at offset {} overruns a buffer of {} bytes", size, offset,
+         dst.size());
   if (dst.mapped()) {
-    std::memcpy(dst.mapped() + offset, src.data(), src.size());
+    fill(dst.mapped() + offset, size, 0);
     return;
   }
+  std::lock_guard lock(staging_mutex_);
   ensure_staging();
   Staging& s = *staging_;
-  for (uint64_t done = 0; done < src.size();) {
-    uint64_t n = std::min<uint64_t>(s.slot_bytes, src.size() - done);
+  for (uint64_t done = 0; done < size;) {
+    uint64_t n = std::min<uint64_t>(s.slot_bytes, size - done);
     int slot = s.next_slot;
     wait_value(device_, s.timeline, s.slot_value[slot]);  // the slot's last copy finished
-    std::memcpy(s.buffer.mapped() + uint64_t(slot) * s.slot_bytes, src.data() + done, n);
+    fill(s.buffer.mapped() + uint64_t(slot) * s.slot_bytes, n, done);
     copy_via_staging(dst.handle(), offset + done, s.buffer.handle(), uint64_t(slot) * s.slot_bytes,
                      n);
     done += n;
@@ -209,6 +216,7 @@ void Device::download(const Buffer& src, uint64_t offset, std::span<std::byte> d
     return;
   }
   // Uses the upload ring in reverse: copy a chunk into a slot, wait, read it.
+  std::lock_guard lock(staging_mutex_);
   ensure_staging();
   Staging& s = *staging_;
   for (uint64_t done = 0; done < dst.size();) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -40,6 +41,12 @@ class Device {
   // Host <-> device copies: straight through the mapping when the buffer has one,
   // else through a staging ring with copies in flight while the next chunk is written.
   void upload(Buffer& dst, uint64_t offset, std::span<const std::byte> src);
+  // Fills dst[offset, offset + size) chunk by chunk: `fill(out, n, done)` writes the
+  // n bytes that start `done` bytes in, straight into the mapping or into a
+  // staging slot (so a file can be read into device memory with no host copy).
+  // Safe to call from several threads at once.
+  using FillFn = std::function<void(std::byte* out, uint64_t n, uint64_t done)>;
+  void upload_with(Buffer& dst, uint64_t offset, uint64_t size, const FillFn& fill);
   void download(const Buffer& src, uint64_t offset, std::span<std::byte> dst);
   // Queue submissions must not overlap from several threads.
   std::mutex& queue_mutex() { return queue_mutex_; }
@@ -58,6 +65,7 @@ class Device {
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineCache> pipelines_;
   std::mutex queue_mutex_;
+  std::mutex staging_mutex_;  // one user of the staging ring at a time
   // Staging ring for devices (or options) without host-mapped device memory.
   struct Staging;
   std::unique_ptr<Staging> staging_;

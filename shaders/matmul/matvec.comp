@@ -11,6 +11,7 @@ layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint ROWS = 4;
 layout(constant_id = 2) const uint VEC = 1;
 layout(constant_id = 3) const uint MAX_SUBGROUPS = 32;
+layout(constant_id = 4) const uint UNROLL = 4;
 
 layout(push_constant) uniform Push { uint n; uint k; } p;
 layout(binding = 0) readonly buffer W { A_T w[]; };
@@ -21,10 +22,26 @@ layout(binding = 2) writeonly buffer Y { float y[]; };
 
 shared float partial[ROWS][MAX_SUBGROUPS];
 
+// One 16-byte vector of W holds PER_VEC weights; XV is the matching slice of x.
 #if defined(A_F32)
 const uint PER_VEC = 4;
+#define XV vec4
+XV load_x(uint v) { return x4[v]; }
+float dot_vec(uvec4 q, XV xv) { return dot(uintBitsToFloat(q), xv); }
 #else
 const uint PER_VEC = 8;
+#define XV mat2x4
+XV load_x(uint v) { return mat2x4(x4[2 * v], x4[2 * v + 1]); }
+float dot_vec(uvec4 q, XV xv) {
+#if defined(A_BF16)
+  vec4 lo = vec4(unpack_bf16x2(q.x), unpack_bf16x2(q.y));
+  vec4 hi = vec4(unpack_bf16x2(q.z), unpack_bf16x2(q.w));
+#else
+  vec4 lo = vec4(unpackHalf2x16(q.x), unpackHalf2x16(q.y));
+  vec4 hi = vec4(unpackHalf2x16(q.z), unpackHalf2x16(q.w));
+#endif
+  return dot(lo, xv[0]) + dot(hi, xv[1]);
+}
 #endif
 
 void main() {
@@ -38,28 +55,23 @@ void main() {
   }
 
   if (VEC == 1) {
+    // UNROLL vectors a workgroup-width apart per row are loaded before any is
+    // used: ROWS x UNROLL 16-byte loads in flight per thread hide memory latency.
     const uint kv = p.k / PER_VEC;
-    for (uint v = tid; v < kv; v += gl_WorkGroupSize.x) {
-#if defined(A_F32)
-      vec4 xv = x4[v];
-      for (uint r = 0; r < ROWS; ++r) {
-        uvec4 q = w4[base[r] / 4 + v];
-        acc[r] += dot(uintBitsToFloat(q), xv);
+    const uint wg = gl_WorkGroupSize.x;
+    uint v = tid;
+    for (; v + (UNROLL - 1) * wg < kv; v += UNROLL * wg) {
+      uvec4 q[ROWS][UNROLL];
+      for (uint r = 0; r < ROWS; ++r)
+        for (uint u = 0; u < UNROLL; ++u) q[r][u] = w4[base[r] / PER_VEC + v + u * wg];
+      for (uint u = 0; u < UNROLL; ++u) {
+        XV xv = load_x(v + u * wg);
+        for (uint r = 0; r < ROWS; ++r) acc[r] += dot_vec(q[r][u], xv);
       }
-#else
-      vec4 xa = x4[2 * v], xb = x4[2 * v + 1];
-      for (uint r = 0; r < ROWS; ++r) {
-        uvec4 q = w4[base[r] / 8 + v];
-#if defined(A_BF16)
-        vec2 w0 = unpack_bf16x2(q.x), w1 = unpack_bf16x2(q.y), w2 = unpack_bf16x2(q.z),
-             w3 = unpack_bf16x2(q.w);
-#else
-        vec2 w0 = unpackHalf2x16(q.x), w1 = unpackHalf2x16(q.y), w2 = unpackHalf2x16(q.z),
-             w3 = unpackHalf2x16(q.w);
-#endif
-        acc[r] += dot(vec4(w0, w1), xa) + dot(vec4(w2, w3), xb);
-      }
-#endif
+    }
+    for (; v < kv; v += wg) {
+      XV xv = load_x(v);
+      for (uint r = 0; r < ROWS; ++r) acc[r] += dot_vec(w4[base[r] / PER_VEC + v], xv);
     }
   } else {
     for (uint k = tid; k < p.k; k += gl_WorkGroupSize.x) {

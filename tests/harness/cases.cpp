@@ -18,17 +18,19 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     }
   // (n, k): scalar path (k not a multiple of 8), vector path (k multiple of 8),
   // and row counts that are not multiples of the rows per workgroup.
-  const std::pair<size_t, size_t> shapes[] = {{1, 1},      {7, 31},    {31, 7},   {33, 4097},
-                                              {4097, 33},  {1, 8},     {5, 16},   {33, 1032},
-                                              {129, 4104}, {300, 512}, {3, 14336}};
+  const std::pair<size_t, size_t> shapes[] = {
+      {1, 1},     {7, 31},     {31, 7},    {33, 4097}, {4097, 33}, {1, 8},    {5, 16},
+      {33, 1032}, {129, 4104}, {300, 512}, {3, 14336}, {5, 4392},  {2, 16424}};
   for (DType w : kTypes)
     for (auto [n, k] : shapes) cases.push_back(matvec_case(rng, w, n, k));
   // Other tunings of the same kernel, as the perf sweep uses them.
   for (DType w : kTypes)
-    for (kernels::MatvecTuning t : {kernels::MatvecTuning{64, 1}, kernels::MatvecTuning{256, 8},
-                                    kernels::MatvecTuning{128, 2}, kernels::MatvecTuning{32, 3}}) {
+    for (kernels::MatvecTuning t :
+         {kernels::MatvecTuning{64, 1, 1}, kernels::MatvecTuning{256, 8, 2},
+          kernels::MatvecTuning{128, 2, 8}, kernels::MatvecTuning{32, 3, 3}}) {
       cases.push_back(matvec_case(rng, w, 37, 1048, t));
       cases.push_back(matvec_case(rng, w, 11, 333, t));
+      cases.push_back(matvec_case(rng, w, 9, 8 * (t.workgroup * t.unroll * 2 + 5), t));
     }
   return cases;
 }

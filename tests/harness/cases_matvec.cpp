@@ -8,8 +8,8 @@ namespace vkllm::harness {
 OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k, kernels::MatvecTuning tuning) {
   OpCase c;
   c.op = "matvec";
-  c.shape =
-      fmt::format("{} n={} k={} wg={} rows={}", dtype_name(w), n, k, tuning.workgroup, tuning.rows);
+  c.shape = fmt::format("{} n={} k={} wg={} rows={} unroll={}", dtype_name(w), n, k,
+                        tuning.workgroup, tuning.rows, tuning.unroll);
   c.inputs.push_back(random_tensor(rng, w, n * k));
   c.inputs.push_back(random_tensor(rng, DType::F32, k));
   c.outputs.push_back({DType::F32, n});

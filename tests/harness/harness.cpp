@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -142,7 +143,10 @@ std::vector<double> time_reps(vk::Device& device, int reps,
     s.timestamp();
   }
   s.end();
-  s.submit_and_wait();  // warm-up: clocks up, caches and TLBs touched
+  // Warm-up for at least 100 ms: clocks up, caches and TLBs touched.
+  auto start = std::chrono::steady_clock::now();
+  do s.submit_and_wait();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(100));
   s.submit_and_wait();
   auto ts = s.timestamps_ns();
   std::vector<double> d;
