@@ -8,8 +8,6 @@
 
 namespace vkllm::vk {
 
-PFN_vkCmdPushDescriptorSetKHR push_descriptor_set = nullptr;
-
 // Slots of one staging buffer, each with its own command buffer and timeline value.
 struct Device::Staging {
   static constexpr int kSlots = 4;
@@ -80,9 +78,9 @@ Device::Device(const Instance& instance, const DeviceInfo& info, DeviceOptions o
   ci.ppEnabledExtensionNames = exts.data();
   check(vkCreateDevice(info_.physical, &ci, nullptr, &device_), "vkCreateDevice");
   vkGetDeviceQueue(device_, info_.compute_queue_family, 0, &queue_);
-  push_descriptor_set = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(
+  push_descriptor_set_ = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(
       vkGetDeviceProcAddr(device_, "vkCmdPushDescriptorSetKHR"));
-  if (!push_descriptor_set) fail("vulkan: {}: vkCmdPushDescriptorSetKHR not found", info_.name);
+  if (!push_descriptor_set_) fail("vulkan: {}: vkCmdPushDescriptorSetKHR not found", info_.name);
 
   allocator_ = std::make_unique<Allocator>(
       device_, info_, AllocatorOptions{.map_device_memory = opts_.map_device_memory});

@@ -51,6 +51,8 @@ class Device {
   // Queue submissions must not overlap from several threads.
   std::mutex& queue_mutex() { return queue_mutex_; }
   void wait_idle();
+  // vkCmdPushDescriptorSetKHR of this device (pointers may differ between drivers).
+  PFN_vkCmdPushDescriptorSetKHR push_descriptor_set() const { return push_descriptor_set_; }
 
  private:
   void ensure_staging();
@@ -62,6 +64,7 @@ class Device {
   DeviceOptions opts_;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
+  PFN_vkCmdPushDescriptorSetKHR push_descriptor_set_ = nullptr;
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<PipelineCache> pipelines_;
   std::mutex queue_mutex_;
@@ -70,8 +73,5 @@ class Device {
   struct Staging;
   std::unique_ptr<Staging> staging_;
 };
-
-// Pointer to vkCmdPushDescriptorSetKHR, loaded once per device.
-extern PFN_vkCmdPushDescriptorSetKHR push_descriptor_set;
 
 }  // namespace vkllm::vk

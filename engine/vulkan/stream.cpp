@@ -70,7 +70,8 @@ void Stream::dispatch(const Pipeline& p, std::initializer_list<BufferRange> bind
     ++i;
   }
   vkCmdBindPipeline(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
-  if (i) push_descriptor_set(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, i, writes);
+  if (i)
+    device_.push_descriptor_set()(cmd_, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, i, writes);
   if (!push.empty())
     vkCmdPushConstants(cmd_, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, uint32_t(push.size()),
                        push.data());

@@ -160,3 +160,34 @@ TEST(Runtime, PipelineCachePersists) {
 
 }  // namespace
 }  // namespace vkllm
+
+namespace vkllm {
+namespace {
+
+// Two logical devices over one physical device work side by side (how the
+// multi-device paths are tested on a machine with one GPU).
+TEST(Runtime, TwoLogicalDevicesAtOnce) {
+  vk::Context ctx(test_options());
+  const auto& info = ctx.devices()[0];
+  vk::Device a(ctx.instance(), info, {.persist_pipeline_cache = false});
+  vk::Device b(ctx.instance(), info, {.persist_pipeline_cache = false});
+  std::vector<float> x = {1.5f, -2.25f, 3.0f, 0.125f};
+  std::vector<std::byte> got[2];
+  int i = 0;
+  for (vk::Device* d : {&a, &b}) {
+    vk::Buffer in = d->buffer(16, "in"), out = d->buffer(8, "out");
+    d->upload(in, 0, std::as_bytes(std::span(x)));
+    vk::Stream s(*d);
+    s.begin();
+    kernels::convert(s, DType::F32, in, DType::BF16, out, 4);
+    s.submit_and_wait();
+    got[i].resize(8);
+    d->download(out, 0, got[i]);
+    ++i;
+  }
+  EXPECT_EQ(got[0], got[1]);
+  EXPECT_EQ(ctx.validation_messages(), 0u);
+}
+
+}  // namespace
+}  // namespace vkllm
