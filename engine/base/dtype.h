@@ -1,5 +1,5 @@
-// Element types of tensors, as safetensors names them. Kernels read F32, F16 and
-// BF16 as stored; the other types are known so that files holding them parse.
+// Element types of engine tensors: F32, F16 and BF16 (weights as stored, and
+// activations) and U32 (token ids, positions, argmax results).
 #pragma once
 
 #include <cstddef>
@@ -9,10 +9,10 @@
 
 namespace vkllm {
 
-enum class DType : uint8_t { F32, F16, BF16 };
+enum class DType : uint8_t { F32, F16, BF16, U32 };
 
 constexpr size_t dtype_size(DType t) {
-  return t == DType::F32 ? 4 : 2;
+  return t == DType::F16 || t == DType::BF16 ? 2 : 4;
 }
 
 constexpr std::string_view dtype_name(DType t) {
@@ -23,6 +23,8 @@ constexpr std::string_view dtype_name(DType t) {
       return "f16";
     case DType::BF16:
       return "bf16";
+    case DType::U32:
+      return "u32";
   }
   return "?";
 }

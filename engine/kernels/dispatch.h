@@ -19,7 +19,9 @@ inline Grid grid_for(uint64_t groups) {
   return {x, uint32_t((std::max<uint64_t>(groups, 1) + x - 1) / x)};
 }
 
-inline uint32_t dtype_index(DType t) {
+// Index of a floating-point element type into per-dtype shader tables {f32, f16, bf16}.
+inline uint32_t float_type_index(DType t, const char* op) {
+  if (t == DType::U32) fail("{}: expects f32, f16 or bf16 data, got u32", op);
   return uint32_t(t);
 }
 

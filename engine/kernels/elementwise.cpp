@@ -19,14 +19,14 @@ ShaderId convert_shader(DType src, DType dst) {
       {S::convert_bf16_f32, S::convert_bf16_f16, S::convert_bf16_f32},
   };
   if (src == dst) fail("convert: source and destination are both {}", dtype_name(src));
-  return table[dtype_index(src)][dtype_index(dst)];
+  return table[float_type_index(src, "convert")][float_type_index(dst, "convert")];
 }
 
 ShaderId binary_shader(BinaryOp op, DType t) {
   using S = ShaderId;
   static constexpr S add[] = {S::add_f32, S::add_f16, S::add_bf16};
   static constexpr S mul[] = {S::mul_f32, S::mul_f16, S::mul_bf16};
-  return (op == BinaryOp::Add ? add : mul)[dtype_index(t)];
+  return (op == BinaryOp::Add ? add : mul)[float_type_index(t, "binary op")];
 }
 
 struct Push {
@@ -50,6 +50,17 @@ void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const
   const auto& p = s.device().pipelines().get(key);
   Grid g = grid_for((uint64_t(n) + kPerGroup - 1) / kPerGroup);
   s.dispatch(p, {a, b, d}, Push{n}, g.x, g.y);
+}
+
+void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap) {
+  const auto& p = s.device().pipelines().get(
+      {.shader = ShaderId::softcap, .bindings = 1, .workgroup = kWorkgroup});
+  struct {
+    uint32_t n;
+    float cap;
+  } push{n, cap};
+  Grid g = grid_for((uint64_t(n) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {x}, push, g.x, g.y);
 }
 
 }  // namespace vkllm::kernels

@@ -16,4 +16,7 @@ enum class BinaryOp { Add, Mul };
 void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const vk::BufferRange& b,
             const vk::BufferRange& d, uint32_t n);
 
+// x = cap * tanh(x / cap) in place, f32 (Gemma 2 attention and final logits).
+void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap);
+
 }  // namespace vkllm::kernels

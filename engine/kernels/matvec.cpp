@@ -16,7 +16,7 @@ void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const
   if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
   const auto& info = s.device().info();
   uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
-  vk::PipelineKey pk{.shader = shaders[dtype_index(key.weight)],
+  vk::PipelineKey pk{.shader = shaders[float_type_index(key.weight, "matvec")],
                      .bindings = 3,
                      .workgroup = key.tuning.workgroup,
                      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u,

@@ -94,6 +94,11 @@ void Stream::copy(const Buffer& src, uint64_t src_offset, const Buffer& dst, uin
   vkCmdCopyBuffer(cmd_, src.handle(), dst.handle(), 1, &region);
 }
 
+void Stream::copy_range(const BufferRange& src, const BufferRange& dst, uint64_t size) {
+  VkBufferCopy region{src.offset, dst.offset, size};
+  vkCmdCopyBuffer(cmd_, src.buffer, dst.buffer, 1, &region);
+}
+
 void Stream::fill(const Buffer& dst, uint64_t offset, uint64_t size, uint32_t value) {
   vkCmdFillBuffer(cmd_, dst.handle(), offset, size, value);
 }

@@ -45,6 +45,8 @@ class Stream {
   void barrier();
   void copy(const Buffer& src, uint64_t src_offset, const Buffer& dst, uint64_t dst_offset,
             uint64_t size);
+  // Copies `size` bytes from the start of one bound range to the start of another.
+  void copy_range(const BufferRange& src, const BufferRange& dst, uint64_t size);
   void fill(const Buffer& dst, uint64_t offset, uint64_t size, uint32_t value);
   // Writes a GPU timestamp after all earlier work; returns its index.
   uint32_t timestamp();

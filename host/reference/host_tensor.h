@@ -1,4 +1,4 @@
-// A host-side tensor of f32/f16/bf16 elements as raw bytes, for the references
+// A host-side tensor of f32/f16/bf16/u32 elements as raw bytes, for the references
 // and the op harness.
 #pragma once
 
@@ -27,6 +27,8 @@ struct HostTensor {
         std::memcpy(&f, bytes.data() + i * 4, 4);
         return f;
       }
+      case DType::U32:
+        return float(u32(i));
       case DType::F16:
       case DType::BF16: {
         uint16_t h;
@@ -36,11 +38,30 @@ struct HostTensor {
     }
     return 0;
   }
+  uint32_t u32(size_t i) const {
+    uint32_t v;
+    std::memcpy(&v, bytes.data() + i * 4, 4);
+    return v;
+  }
+  void set_u32(size_t i, uint32_t v) { std::memcpy(bytes.data() + i * 4, &v, 4); }
+  static HostTensor from_u32(const std::vector<uint32_t>& v) {
+    HostTensor t(DType::U32, v.size());
+    for (size_t i = 0; i < v.size(); ++i) t.set_u32(i, v[i]);
+    return t;
+  }
+  std::vector<uint32_t> to_u32() const {
+    std::vector<uint32_t> v(count);
+    for (size_t i = 0; i < count; ++i) v[i] = u32(i);
+    return v;
+  }
   // Stores f rounded to the tensor's dtype (nearest even).
   void set(size_t i, float f) {
     switch (dtype) {
       case DType::F32:
         std::memcpy(bytes.data() + i * 4, &f, 4);
+        break;
+      case DType::U32:
+        set_u32(i, uint32_t(f));
         break;
       case DType::F16:
       case DType::BF16: {

@@ -32,6 +32,33 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       cases.push_back(matvec_case(rng, w, 11, 333, t));
       cases.push_back(matvec_case(rng, w, 9, 8 * (t.workgroup * t.unroll * 2 + 5), t));
     }
+  for (DType w : kTypes)
+    for (auto [rows, n] : {std::pair<size_t, size_t>{1, 1}, {7, 33}, {3, 4097}, {33, 64}}) {
+      cases.push_back(rmsnorm_case(rng, w, rows, n, false));
+      cases.push_back(rmsnorm_case(rng, w, rows, n, true));
+    }
+  // head_dim 16, 64, 128 and partial rotation; positions up to ~33k.
+  cases.push_back(rope_case(rng, 1, 1, 2, 2, 0));
+  cases.push_back(rope_case(rng, 7, 3, 16, 16, 5));
+  cases.push_back(rope_case(rng, 33, 5, 128, 128, 4000));
+  cases.push_back(rope_case(rng, 3, 31, 64, 48, 33000));
+  for (auto act : {kernels::Activation::SiLU, kernels::Activation::GeluTanh})
+    for (bool fused : {false, true}) {
+      cases.push_back(gated_case(rng, act, 1, 1, fused));
+      cases.push_back(gated_case(rng, act, 7, 4097, fused));
+      cases.push_back(gated_case(rng, act, 33, 31, fused));
+    }
+  for (DType t : kTypes) {
+    cases.push_back(embed_case(rng, t, 1, 1, 1, 1.0f));
+    cases.push_back(embed_case(rng, t, 509, 33, 7, 1.0f));
+    cases.push_back(embed_case(rng, t, 4097, 31, 70, 5.656854f));
+  }
+  cases.push_back(softcap_case(rng, 1, 30.0f));
+  cases.push_back(softcap_case(rng, 4097, 50.0f));
+  for (auto [rows, n] : {std::pair<size_t, size_t>{1, 1}, {3, 509}, {7, 4097}, {2, 128256}}) {
+    cases.push_back(argmax_case(rng, rows, n, false));
+    cases.push_back(argmax_case(rng, rows, n, true));
+  }
   return cases;
 }
 
