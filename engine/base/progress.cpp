@@ -14,9 +14,13 @@ Progress::Progress(std::string label, uint64_t total_bytes, bool enabled)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
-bool Progress::stderr_is_terminal() { return isatty(2) && !std::getenv("VKLLM_NO_PROGRESS"); }
+bool Progress::stderr_is_terminal() {
+  return isatty(2) && !std::getenv("VKLLM_NO_PROGRESS");
+}
 
 double Progress::seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
