@@ -1,5 +1,7 @@
 #include "tests/harness/cases.h"
 
+#include <tuple>
+
 namespace vkllm::harness {
 
 namespace {
@@ -59,6 +61,54 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(argmax_case(rng, rows, n, false));
     cases.push_back(argmax_case(rng, rows, n, true));
   }
+  // Prefill products: t and n not multiples of the 64 x 64 tile, k not of 16.
+  for (DType w : kTypes)
+    for (auto [t, n, k] : {std::tuple<size_t, size_t, size_t>{1, 1, 1},
+                           {7, 33, 31},
+                           {65, 130, 17},
+                           {33, 257, 1000},
+                           {130, 64, 64},
+                           {200, 100, 333}})
+      cases.push_back(matmul_case(rng, w, t, n, k));
+  for (DType c : {DType::F16, DType::F32}) {
+    cases.push_back(kv_append_case(rng, c, 1, 1, 1, 0));
+    cases.push_back(kv_append_case(rng, c, 13, 3, 64, 7));
+    cases.push_back(kv_append_case(rng, c, 14, 2, 128, 0));
+  }
+  using A = AttentionCaseShape;
+  const A attention[] = {
+      {.tokens = 1, .heads = 1, .kv_heads = 1, .head_dim = 1},
+      {.tokens = 7, .heads = 4, .kv_heads = 4, .head_dim = 64},
+      {.tokens = 33, .heads = 8, .kv_heads = 2, .head_dim = 128, .first_pos = 5},  // GQA
+      {.tokens = 31, .heads = 6, .kv_heads = 1, .head_dim = 96, .first_pos = 17},  // MQA
+      {.tokens = 40, .heads = 4, .kv_heads = 2, .head_dim = 32, .first_pos = 3, .window = 9},
+      {.tokens = 17,
+       .heads = 2,
+       .kv_heads = 1,
+       .head_dim = 256,
+       .first_pos = 20,
+       .softcap = 50.0f,
+       .scale = 0.0625f},
+  };
+  for (DType c : {DType::F16, DType::F32})
+    for (A a : attention) {
+      a.cache = c;
+      cases.push_back(attention_prefill_case(rng, a, false));
+      cases.push_back(attention_prefill_case(rng, a, true));
+    }
+  // Decode: one query deep into the cache, with default and awkward splits.
+  const A decode[] = {
+      {.tokens = 1, .heads = 1, .kv_heads = 1, .head_dim = 1},
+      {.tokens = 1, .heads = 8, .kv_heads = 2, .head_dim = 128, .first_pos = 300},
+      {.tokens = 1, .heads = 4, .kv_heads = 4, .head_dim = 64, .first_pos = 1000, .window = 129},
+      {.tokens = 3, .heads = 6, .kv_heads = 3, .head_dim = 256, .first_pos = 77, .softcap = 30.0f},
+  };
+  for (DType c : {DType::F16, DType::F32})
+    for (A a : decode) {
+      a.cache = c;
+      cases.push_back(attention_decode_case(rng, a, 0));
+      cases.push_back(attention_decode_case(rng, a, 7));
+    }
   return cases;
 }
 
@@ -74,6 +124,13 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     cases.push_back(matvec_case(rng, w, 14336, 4096));
     cases.push_back(matvec_case(rng, w, 4096, 14336));
   }
+  // Prefill of 512 tokens through the 8B projections, and its attention.
+  cases.push_back(matmul_case(rng, DType::BF16, 512, 14336, 4096));
+  cases.push_back(matmul_case(rng, DType::BF16, 512, 4096, 14336));
+  cases.push_back(attention_prefill_case(
+      rng, {.tokens = 512, .heads = 32, .kv_heads = 8, .head_dim = 128}, false));
+  cases.push_back(attention_decode_case(
+      rng, {.tokens = 1, .heads = 32, .kv_heads = 8, .head_dim = 128, .first_pos = 4095}, 0));
   return cases;
 }
 

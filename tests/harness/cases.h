@@ -26,6 +26,26 @@ OpCase embed_case(std::mt19937& rng, DType table_type, size_t vocab, size_t hidd
 OpCase softcap_case(std::mt19937& rng, size_t n, float cap);
 OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
 
+// Y = X W^T for prefill: X [t, k] f32, W [n, k].
+OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k);
+
+// Attention: `tokens` queries at positions first_pos.. against a cache holding
+// every position up to the last query (engine/kernels/attention.h).
+struct AttentionCaseShape {
+  DType cache = DType::F16;
+  size_t tokens = 1, heads = 1, kv_heads = 1, head_dim = 64;
+  uint32_t first_pos = 0;
+  uint32_t window = 0;  // 0: no sliding window
+  float softcap = 0;    // 0: off
+  float scale = 0;      // 0: 1/sqrt(head_dim)
+};
+OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
+                      size_t head_dim, uint32_t first_pos);
+// with_append: the launch appends this chunk (and the previous one) first.
+OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bool with_append);
+// splits 0: kernels::decode_splits' default.
+OpCase attention_decode_case(std::mt19937& rng, const AttentionCaseShape& a, uint32_t splits);
+
 // Awkward shapes (1, 7, 31, 33, 4097, ...) for every op, dtype and kernel variant.
 std::vector<OpCase> correctness_cases(uint32_t seed);
 // Large shapes for the perf mode (the decode shapes of an 8B model).

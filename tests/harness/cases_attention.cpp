@@ -1,0 +1,219 @@
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "engine/kernels/attention.h"
+#include "host/reference/attention.h"
+#include "tests/harness/cases.h"
+
+namespace vkllm::harness {
+
+namespace {
+
+// Cache rows that no append wrote hold this: a kernel reading one as a key or value
+// of a visible position moves the output far off (inputs are within [-1, 1]).
+constexpr float kPoison = 16.0f;
+// Rows past the last position, so reads beyond it meet poison.
+constexpr uint32_t kSpareRows = 5;
+
+std::string describe(const AttentionCaseShape& a) {
+  return fmt::format("{} tokens={} heads={}/{} head_dim={} pos={}{}{}", dtype_name(a.cache),
+                     a.tokens, a.heads, a.kv_heads, a.head_dim, a.first_pos,
+                     a.window ? fmt::format(" window={}", a.window) : "",
+                     a.softcap > 0 ? fmt::format(" cap={}", a.softcap) : "");
+}
+
+kernels::AttentionShape engine_shape(const AttentionCaseShape& a, uint32_t max_pos) {
+  float scale = a.scale > 0 ? a.scale : 1.0f / std::sqrt(float(a.head_dim));
+  return {uint32_t(a.tokens),
+          uint32_t(a.heads),
+          uint32_t(a.kv_heads),
+          uint32_t(a.head_dim),
+          max_pos,
+          a.window,
+          scale,
+          a.softcap};
+}
+
+host::ref::AttentionParams ref_params(const kernels::AttentionShape& s) {
+  return {s.heads, s.kv_heads, s.head_dim, s.max_pos, s.window, double(s.scale), double(s.softcap)};
+}
+
+std::vector<uint32_t> positions(uint32_t first, size_t n) {
+  std::vector<uint32_t> pos(n);
+  for (size_t t = 0; t < n; ++t) pos[t] = first + uint32_t(t);
+  return pos;
+}
+
+// q [tokens, heads, head_dim] scaled so that the scores spread over a few units
+// (softmax neither flat nor one-hot), or over about +-30 to exercise soft-capping.
+HostTensor random_q(std::mt19937& rng, const AttentionCaseShape& a) {
+  return random_tensor(rng, DType::F32, a.tokens * a.heads * a.head_dim,
+                       a.softcap > 0 ? 90.0f : 4.0f);
+}
+
+// A cache [max_pos, kv_heads, head_dim] with rows below `filled` random and the rest poison.
+HostTensor cache_tensor(std::mt19937& rng, DType t, size_t max_pos, size_t row, size_t filled) {
+  HostTensor c = random_tensor(rng, t, max_pos * row);
+  for (size_t i = filled * row; i < max_pos * row; ++i) c.set(i, kPoison);
+  return c;
+}
+
+// fp32 scores, exp and sums against double: errors of a few ulps per term
+// (nmse ~1e-13); f16 caches are exact inputs, the reference rounds them the same way.
+constexpr double kAttentionBound = 1e-10;
+
+}  // namespace
+
+OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
+                      size_t head_dim, uint32_t first_pos) {
+  OpCase c;
+  c.op = "kv_append";
+  c.shape = fmt::format("{} tokens={} kv_heads={} head_dim={} pos={}", dtype_name(cache), tokens,
+                        kv_heads, head_dim, first_pos);
+  const size_t row = kv_heads * head_dim;
+  const uint32_t max_pos = first_pos + uint32_t(tokens) + kSpareRows;
+  std::vector<uint32_t> pos(tokens);  // a permutation: rows in any order
+  for (size_t t = 0; t < tokens; ++t) pos[t] = first_pos + uint32_t((t * 7) % tokens);
+  if (tokens % 7 == 0) pos = positions(first_pos, tokens);
+  c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
+  c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
+  c.inputs.push_back(HostTensor::from_u32(pos));
+  c.inputs.push_back(cache_tensor(rng, cache, max_pos, row, max_pos));  // earlier contents
+  c.inputs.push_back(cache_tensor(rng, cache, max_pos, row, max_pos));
+  c.outputs.push_back({cache, max_pos * row});
+  c.outputs.push_back({cache, max_pos * row});
+  kernels::AttentionShape shape{uint32_t(tokens),
+                                uint32_t(kv_heads),
+                                uint32_t(kv_heads),
+                                uint32_t(head_dim),
+                                max_pos,
+                                0,
+                                1.0f,
+                                0.0f};
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    s.copy_range(in[3], out[0], in[3].size);
+    s.copy_range(in[4], out[1], in[4].size);
+    s.barrier();
+    kernels::kv_append(s, {cache}, shape, in[0], in[1], in[2], out[0], out[1]);
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    HostTensor k = in[3], v = in[4];
+    host::ref::kv_append(k, v, in[0], in[1], in[2].to_u32(), kv_heads, head_dim);
+    return std::vector<HostTensor>{k, v};
+  };
+  c.max_nmse = 0;  // one rounding to the cache type, as the reference does it
+  c.bytes = double(tokens * row * 2 * (4 + dtype_size(cache)));
+  c.write_bound = true;
+  return c;
+}
+
+OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bool with_append) {
+  OpCase c;
+  c.op = "attention_prefill";
+  c.shape = describe(a) + (with_append ? " +append" : "");
+  const size_t row = a.kv_heads * a.head_dim;
+  const uint32_t end = a.first_pos + uint32_t(a.tokens);
+  const uint32_t max_pos = end + kSpareRows;
+  const kernels::AttentionShape shape = engine_shape(a, max_pos);
+  const kernels::AttentionKey key{a.cache};
+  const auto params = ref_params(shape);
+  const size_t out_n = a.tokens * a.heads * a.head_dim;
+  // Inputs: q, positions, then the caches (random up to the last position), or with
+  // the append: k, v of this chunk and of the previous one, both appended in the launch.
+  c.inputs.push_back(random_q(rng, a));
+  c.inputs.push_back(HostTensor::from_u32(positions(a.first_pos, a.tokens)));
+  c.outputs.push_back({DType::F32, out_n});
+  double visible = 0;  // (query, key) pairs
+  for (uint32_t p = a.first_pos; p < end; ++p)
+    visible += a.window > 0 ? std::min<double>(a.window, p + 1) : p + 1;
+  c.flops = 4.0 * visible * double(a.heads * a.head_dim);
+  c.bytes = double(out_n * 8 + 2 * end * row * dtype_size(a.cache));
+  c.max_nmse = kAttentionBound;
+
+  if (!with_append) {
+    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+    c.launch = [=](vk::Stream& s, auto in, auto out) {
+      kernels::attention_prefill(s, key, shape, in[0], in[2], in[3], in[1], out[0]);
+    };
+    c.reference = [=](const std::vector<HostTensor>& in) {
+      return std::vector<HostTensor>{
+          host::ref::attention(in[0], in[2], in[3], in[1].to_u32(), params)};
+    };
+    return c;
+  }
+
+  // Inputs 2..4: this chunk's k, v and the caches' earlier contents (all poison);
+  // 5..7: the previous chunk's k, v and positions when first_pos > 0.
+  c.inputs.push_back(random_tensor(rng, DType::F32, a.tokens * row));
+  c.inputs.push_back(random_tensor(rng, DType::F32, a.tokens * row));
+  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, 0));
+  const bool previous = a.first_pos > 0;
+  if (previous) {
+    c.inputs.push_back(random_tensor(rng, DType::F32, a.first_pos * row));
+    c.inputs.push_back(random_tensor(rng, DType::F32, a.first_pos * row));
+    c.inputs.push_back(HostTensor::from_u32(positions(0, a.first_pos)));
+  }
+  c.outputs.push_back({a.cache, max_pos * row});
+  c.outputs.push_back({a.cache, max_pos * row});
+  kernels::AttentionShape prev_shape = shape;
+  prev_shape.tokens = a.first_pos;
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    s.copy_range(in[4], out[1], in[4].size);
+    s.copy_range(in[4], out[2], in[4].size);
+    s.barrier();
+    if (previous) kernels::kv_append(s, key, prev_shape, in[5], in[6], in[7], out[1], out[2]);
+    kernels::kv_append(s, key, shape, in[2], in[3], in[1], out[1], out[2]);
+    s.barrier();
+    kernels::attention_prefill(s, key, shape, in[0], out[1], out[2], in[1], out[0]);
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    HostTensor k = in[4], v = in[4];
+    if (previous) host::ref::kv_append(k, v, in[5], in[6], in[7].to_u32(), a.kv_heads, a.head_dim);
+    host::ref::kv_append(k, v, in[2], in[3], in[1].to_u32(), a.kv_heads, a.head_dim);
+    return std::vector<HostTensor>{host::ref::attention(in[0], k, v, in[1].to_u32(), params), k, v};
+  };
+  return c;
+}
+
+OpCase attention_decode_case(std::mt19937& rng, const AttentionCaseShape& a, uint32_t splits) {
+  OpCase c;
+  c.op = "attention_decode";
+  const size_t row = a.kv_heads * a.head_dim;
+  const uint32_t end = a.first_pos + uint32_t(a.tokens);
+  const uint32_t max_pos = end + kSpareRows;
+  if (splits == 0) splits = kernels::decode_splits(max_pos);
+  c.shape = describe(a) + fmt::format(" splits={}", splits);
+  const kernels::AttentionShape shape = engine_shape(a, max_pos);
+  const kernels::AttentionKey key{a.cache};
+  const auto params = ref_params(shape);
+  c.inputs.push_back(random_q(rng, a));
+  c.inputs.push_back(HostTensor::from_u32(positions(a.first_pos, a.tokens)));
+  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+  const size_t out_n = a.tokens * a.heads * a.head_dim;
+  // The partial results are outputs too: their layout is part of the kernel's contract.
+  c.outputs.push_back({DType::F32, out_n});
+  c.outputs.push_back({DType::F32, kernels::decode_partial_o_floats(shape, splits)});
+  c.outputs.push_back({DType::F32, kernels::decode_partial_ml_floats(shape, splits)});
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::attention_decode(s, key, shape, splits, in[0], in[2], in[3], in[1], out[1], out[2],
+                              out[0]);
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    auto pos = in[1].to_u32();
+    auto parts = host::ref::attention_partials(in[0], in[2], in[3], pos, params, splits);
+    return std::vector<HostTensor>{host::ref::attention(in[0], in[2], in[3], pos, params), parts.o,
+                                   parts.ml};
+  };
+  c.max_nmse = kAttentionBound;
+  double visible = 0;
+  for (uint32_t p = a.first_pos; p < end; ++p)
+    visible += a.window > 0 ? std::min<double>(a.window, p + 1) : p + 1;
+  c.flops = 4.0 * visible * double(a.heads * a.head_dim);
+  c.bytes = double(2 * end * row * dtype_size(a.cache) + out_n * 8);
+  return c;
+}
+
+}  // namespace vkllm::harness
