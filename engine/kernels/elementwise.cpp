@@ -52,6 +52,21 @@ void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const
   s.dispatch(p, {a, b, d}, Push{n}, g.x, g.y);
 }
 
+void add_bias(vk::Stream& s, DType bias_type, const vk::BufferRange& x, const vk::BufferRange& b,
+              uint32_t rows, uint32_t n) {
+  static constexpr ShaderId shaders[] = {ShaderId::bias_f32, ShaderId::bias_f16,
+                                         ShaderId::bias_bf16};
+  const auto& p =
+      s.device().pipelines().get({.shader = shaders[float_type_index(bias_type, "add_bias")],
+                                  .bindings = 2,
+                                  .workgroup = kWorkgroup});
+  struct {
+    uint32_t total, n;
+  } push{rows * n, n};
+  Grid g = grid_for((uint64_t(push.total) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {x, b}, push, g.x, g.y);
+}
+
 void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap) {
   const auto& p = s.device().pipelines().get(
       {.shader = ShaderId::softcap, .bindings = 1, .workgroup = kWorkgroup});

@@ -16,6 +16,10 @@ enum class BinaryOp { Add, Mul };
 void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const vk::BufferRange& b,
             const vk::BufferRange& d, uint32_t n);
 
+// x[r, i] += b[i] in place over rows of n: x f32, b f32/f16/bf16 (Linear biases).
+void add_bias(vk::Stream& s, DType bias_type, const vk::BufferRange& x, const vk::BufferRange& b,
+              uint32_t rows, uint32_t n);
+
 // x = cap * tanh(x / cap) in place, f32 (Gemma 2 attention and final logits).
 void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap);
 

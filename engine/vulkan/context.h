@@ -24,6 +24,9 @@ class Context {
   const std::vector<DeviceInfo>& devices() const { return infos_; }
   // The selected device (opened on first use).
   Device& device();
+  // Several devices from a comma list of indices or names ("0,1"); a device named
+  // twice is opened twice, as two logical devices ("0,0"). Empty: device().
+  std::vector<Device*> open_devices(const std::string& list);
   // Validation messages so far (0 when validation is off).
   uint32_t validation_messages() const { return instance_->validation_messages(); }
 
@@ -32,6 +35,7 @@ class Context {
   std::unique_ptr<Instance> instance_;
   std::vector<DeviceInfo> infos_;
   std::unique_ptr<Device> device_;
+  std::vector<std::unique_ptr<Device>> extra_;
 };
 
 }  // namespace vkllm::vk

@@ -61,6 +61,14 @@ HostTensor embed(const std::vector<uint32_t>& ids, const HostTensor& table, size
   return y;
 }
 
+HostTensor add_bias(const HostTensor& x, const HostTensor& b, size_t rows, size_t n) {
+  HostTensor y(DType::F32, rows * n);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t i = 0; i < n; ++i)
+      y.set(r * n + i, float(double(x.get(r * n + i)) + double(b.get(i))));
+  return y;
+}
+
 HostTensor softcap(const HostTensor& x, double cap) {
   HostTensor y(DType::F32, x.count);
   for (size_t i = 0; i < x.count; ++i) y.set(i, float(cap * std::tanh(double(x.get(i)) / cap)));

@@ -28,6 +28,8 @@ HostTensor gated(Act act, const HostTensor& g, const HostTensor& u, size_t rows,
 HostTensor embed(const std::vector<uint32_t>& ids, const HostTensor& table, size_t hidden,
                  double scale);
 
+// y[r, i] = x[r, i] + b[i], x [rows, n] f32.
+HostTensor add_bias(const HostTensor& x, const HostTensor& b, size_t rows, size_t n);
 HostTensor softcap(const HostTensor& x, double cap);
 
 // First index of the maximum of each row.

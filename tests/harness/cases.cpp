@@ -55,6 +55,11 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(embed_case(rng, t, 509, 33, 7, 1.0f));
     cases.push_back(embed_case(rng, t, 4097, 31, 70, 5.656854f));
   }
+  for (DType t : kTypes) {
+    cases.push_back(bias_case(rng, t, 1, 1));
+    cases.push_back(bias_case(rng, t, 7, 33));
+    cases.push_back(bias_case(rng, t, 3, 4097));
+  }
   cases.push_back(softcap_case(rng, 1, 30.0f));
   cases.push_back(softcap_case(rng, 4097, 50.0f));
   for (auto [rows, n] : {std::pair<size_t, size_t>{1, 1}, {3, 509}, {7, 4097}, {2, 128256}}) {

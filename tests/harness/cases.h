@@ -23,6 +23,7 @@ OpCase rope_case(std::mt19937& rng, size_t tokens, size_t heads, size_t head_dim
 OpCase gated_case(std::mt19937& rng, kernels::Activation act, size_t rows, size_t n, bool fused);
 OpCase embed_case(std::mt19937& rng, DType table_type, size_t vocab, size_t hidden, size_t tokens,
                   float scale);
+OpCase bias_case(std::mt19937& rng, DType b, size_t rows, size_t n);
 OpCase softcap_case(std::mt19937& rng, size_t n, float cap);
 OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
 

@@ -124,6 +124,27 @@ OpCase embed_case(std::mt19937& rng, DType table_type, size_t vocab, size_t hidd
   return c;
 }
 
+OpCase bias_case(std::mt19937& rng, DType b, size_t rows, size_t n) {
+  OpCase c;
+  c.op = "add_bias";
+  c.shape = fmt::format("{} rows={} n={}", dtype_name(b), rows, n);
+  c.inputs.push_back(random_tensor(rng, DType::F32, rows * n));
+  c.inputs.push_back(random_tensor(rng, b, n));
+  c.outputs.push_back({DType::F32, rows * n});
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    s.copy_range(in[0], out[0], in[0].size);
+    s.barrier();
+    kernels::add_bias(s, b, out[0], in[1], uint32_t(rows), uint32_t(n));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    return std::vector<HostTensor>{host::ref::add_bias(in[0], in[1], rows, n)};
+  };
+  c.max_nmse = 1e-13;  // one rounding of a sum
+  c.bytes = double(rows * n * 8);
+  c.write_bound = true;
+  return c;
+}
+
 OpCase softcap_case(std::mt19937& rng, size_t n, float cap) {
   OpCase c;
   c.op = "softcap";

@@ -1,0 +1,180 @@
+#include "engine/graph/executor.h"
+
+#include <algorithm>
+
+#include "engine/base/error.h"
+
+namespace vkllm::graph {
+
+// A run of consecutive ops on one device, recorded into one stream; or a
+// transfer (one op, done by the host between submissions).
+struct Executor::Segment {
+  int device = 0;
+  std::vector<size_t> ops;
+  bool transfer = false;
+  std::unique_ptr<vk::Stream> stream;
+};
+
+namespace {
+
+struct Span {
+  VkBuffer buffer;
+  uint64_t lo, hi;
+  bool overlaps(const Span& o) const { return buffer == o.buffer && lo < o.hi && o.lo < hi; }
+};
+
+bool any_overlap(const std::vector<Span>& a, const std::vector<Span>& b) {
+  for (const Span& x : a)
+    for (const Span& y : b)
+      if (x.overlaps(y)) return true;
+  return false;
+}
+
+}  // namespace
+
+Executor::Executor(std::vector<vk::Device*> devices, Graph graph, ExecutorOptions opts)
+    : devices_(std::move(devices)), graph_(std::move(graph)), opts_(opts) {
+  uint64_t alignment = 256;
+  for (vk::Device* d : devices_)
+    alignment = std::max<uint64_t>(alignment, d->info().min_storage_buffer_offset_alignment);
+  plan_ = plan_memory(graph_, int(devices_.size()), alignment);
+  for (size_t d = 0; d < devices_.size(); ++d) {
+    const uint64_t range = devices_[d]->info().max_storage_buffer_range;
+    for (const Tensor& t : graph_.tensors)
+      if (t.device == int(d) && t.bytes() > range)
+        fail(
+            "graph: '{}' needs {} bytes, more than one binding of {} may cover ({}); use a "
+            "smaller --batch",
+            t.name, t.bytes(), devices_[d]->info().name, range);
+    arenas_.push_back(devices_[d]->buffer(std::max<uint64_t>(plan_.arena_bytes[d], 256),
+                                          "intermediates (graph arena)"));
+    inputs_.push_back(
+        devices_[d]->buffer(std::max<uint64_t>(plan_.input_bytes[d], 256), "graph inputs"));
+  }
+  uint64_t largest_transfer = 0;
+  for (size_t i = 0; i < graph_.ops.size(); ++i) {
+    const Op& op = graph_.ops[i];
+    if (op.transfer) {
+      largest_transfer = std::max(largest_transfer, graph_.tensor(op.inputs[0]).bytes());
+      segments_.push_back(std::make_unique<Segment>(Segment{op.device, {i}, true, nullptr}));
+      continue;
+    }
+    if (segments_.empty() || segments_.back()->transfer || segments_.back()->device != op.device)
+      segments_.push_back(std::make_unique<Segment>(Segment{op.device, {}, false, nullptr}));
+    segments_.back()->ops.push_back(i);
+  }
+  transfer_scratch_.resize(largest_transfer);
+  for (auto& seg : segments_)
+    if (!seg->transfer) record(*seg);
+}
+
+Executor::~Executor() {
+  for (vk::Device* d : devices_) d->wait_idle();
+}
+
+const vk::Buffer& Executor::buffer_of(TensorId id) const {
+  const Tensor& t = graph_.tensor(id);
+  return t.kind == TensorKind::Input ? inputs_[size_t(t.device)] : arenas_[size_t(t.device)];
+}
+
+vk::BufferRange Executor::range(TensorId id) const {
+  const Tensor& t = graph_.tensor(id);
+  if (t.kind == TensorKind::Weight || t.kind == TensorKind::State) return t.bound;
+  return vk::BufferRange(buffer_of(id), plan_.offset[id], std::max<uint64_t>(t.bytes(), 4));
+}
+
+void Executor::record(Segment& seg) {
+  vk::Device& dev = *devices_[size_t(seg.device)];
+  const uint32_t stamps = opts_.profile ? uint32_t(seg.ops.size() + 1) : 0;
+  seg.stream = std::make_unique<vk::Stream>(dev, stamps);
+  vk::Stream& s = *seg.stream;
+  s.begin();
+  // Host writes and the previous run's work come before anything here.
+  s.barrier();
+  if (opts_.profile) s.timestamp();
+  // Barriers only where an op touches bytes written (or, for a write, read) since the last one.
+  std::vector<Span> written, read;
+  std::vector<vk::BufferRange> in, out;
+  for (size_t i : seg.ops) {
+    const Op& op = graph_.ops[i];
+    in.clear();
+    out.clear();
+    std::vector<Span> r, w;
+    for (TensorId t : op.inputs) {
+      in.push_back(range(t));
+      r.push_back({in.back().buffer, in.back().offset, in.back().offset + in.back().size});
+    }
+    for (TensorId t : op.outputs) {
+      out.push_back(range(t));
+      w.push_back({out.back().buffer, out.back().offset, out.back().offset + out.back().size});
+    }
+    if (any_overlap(r, written) || any_overlap(w, written) || any_overlap(w, read)) {
+      s.barrier();
+      written.clear();
+      read.clear();
+    }
+    op.encode(s, in, out);
+    written.insert(written.end(), w.begin(), w.end());
+    read.insert(read.end(), r.begin(), r.end());
+    if (opts_.profile) {
+      // Time each op alone, so the table attributes it honestly.
+      s.barrier();
+      written.clear();
+      read.clear();
+      s.timestamp();
+    }
+  }
+  s.end();
+}
+
+void Executor::write(TensorId input, std::span<const std::byte> data) {
+  const Tensor& t = graph_.tensor(input);
+  if (t.kind != TensorKind::Input) fail("executor: '{}' is not an input of the graph", t.name);
+  if (data.size() != t.bytes())
+    fail("executor: input '{}' takes {} bytes, {} given", t.name, t.bytes(), data.size());
+  devices_[size_t(t.device)]->upload(inputs_[size_t(t.device)], plan_.offset[input], data);
+}
+
+void Executor::run() {
+  for (auto& seg : segments_) {
+    if (!seg->transfer) {
+      seg->stream->submit_and_wait();
+      continue;
+    }
+    const Op& op = graph_.ops[seg->ops[0]];
+    const TensorId src = op.inputs[0], dst = op.outputs[0];
+    std::span<std::byte> bytes(transfer_scratch_.data(), graph_.tensor(src).bytes());
+    devices_[size_t(graph_.tensor(src).device)]->download(buffer_of(src), plan_.offset[src], bytes);
+    devices_[size_t(seg->device)]->upload(arenas_[size_t(seg->device)], plan_.offset[dst], bytes);
+  }
+}
+
+void Executor::read(TensorId id, std::span<std::byte> out) const {
+  const Tensor& t = graph_.tensor(id);
+  if (out.size() != t.bytes())
+    fail("executor: '{}' has {} bytes, {} requested", t.name, t.bytes(), out.size());
+  if (t.kind == TensorKind::Weight || t.kind == TensorKind::State)
+    fail("executor: '{}' is bound to a buffer the caller owns; read it there", t.name);
+  if (t.kind == TensorKind::Activation)
+    fail(
+        "executor: '{}' is an intermediate whose bytes are reused; mark it as an output "
+        "(--dump) to read it",
+        t.name);
+  devices_[size_t(t.device)]->download(buffer_of(id), plan_.offset[id], out);
+}
+
+std::vector<OpTime> Executor::profile() const {
+  std::vector<OpTime> times;
+  if (!opts_.profile) return times;
+  for (const auto& seg : segments_) {
+    if (seg->transfer) continue;
+    std::vector<double> ts = seg->stream->timestamps_ns();
+    for (size_t j = 0; j < seg->ops.size() && j + 1 < ts.size(); ++j) {
+      const Op& op = graph_.ops[seg->ops[j]];
+      times.push_back({op.kind, op.name, seg->device, ts[j + 1] - ts[j]});
+    }
+  }
+  return times;
+}
+
+}  // namespace vkllm::graph

@@ -1,0 +1,173 @@
+#include "engine/graph/ops.h"
+
+#include "engine/base/error.h"
+#include "engine/kernels/elementwise.h"
+#include "engine/kernels/embedding.h"
+#include "engine/kernels/matmul.h"
+#include "engine/kernels/matvec.h"
+#include "engine/kernels/norm.h"
+#include "engine/kernels/rope.h"
+
+namespace vkllm::graph::ops {
+
+namespace {
+
+uint64_t rows_of(const Tensor& t) {
+  return t.elements() / t.shape.back();
+}
+
+void expect_f32(const Tensor& t, const char* op) {
+  if (t.dtype != DType::F32)
+    fail("graph: {} takes f32 activations, '{}' is {}", op, t.name, dtype_name(t.dtype));
+}
+
+}  // namespace
+
+TensorId embed(GraphBuilder& g, std::string name, TensorId table, TensorId ids, float scale) {
+  const Tensor &tt = g.tensor(table), &it = g.tensor(ids);
+  const uint32_t tokens = uint32_t(it.elements()), hidden = uint32_t(tt.shape[1]);
+  kernels::EmbedShape shape{tokens, hidden, uint32_t(tt.shape[0]), scale};
+  const DType dtype = tt.dtype;
+  TensorId y = g.activation(std::move(name), DType::F32, {tokens, hidden});
+  g.op("embed", {ids, table}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::embed(s, dtype, shape, in[0], in[1], out[0]);
+  });
+  return y;
+}
+
+TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, float eps,
+                  bool add_one, uint32_t n) {
+  const Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  expect_f32(xt, "rms_norm");
+  if (n == 0) n = uint32_t(xt.shape.back());
+  const uint32_t rows = uint32_t(xt.elements() / n);
+  if (wt.elements() != n)
+    fail("graph: norm weight '{}' has {} elements, '{}' rows have {}", wt.name, wt.elements(),
+         xt.name, n);
+  const kernels::RmsNormKey key{wt.dtype, add_one};
+  TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
+  g.op("rmsnorm", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::rmsnorm(s, key, in[0], in[1], out[0], rows, n, eps);
+  });
+  return y;
+}
+
+TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w) {
+  const Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  expect_f32(xt, "linear");
+  const uint32_t k = uint32_t(xt.shape.back()), t = uint32_t(rows_of(xt));
+  const uint32_t n = uint32_t(wt.shape[0]);
+  if (wt.shape.size() != 2 || wt.shape[1] != k)
+    fail("graph: linear '{}': weight '{}' is [{}, {}], input rows have {} features", name, wt.name,
+         wt.shape[0], wt.shape.size() > 1 ? wt.shape[1] : 0, k);
+  const DType wtype = wt.dtype;
+  TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  if (t == 1) {
+    const kernels::MatvecKey key = kernels::matvec_key(wtype, k);
+    g.op("matvec", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
+      kernels::matvec(s, key, in[1], in[0], out[0], n, k);
+    });
+  } else {
+    g.op("matmul", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
+      kernels::matmul(s, wtype, in[0], in[1], out[0], t, n, k);
+    });
+  }
+  return y;
+}
+
+void add_bias(GraphBuilder& g, TensorId x, TensorId b) {
+  const Tensor &xt = g.tensor(x), &bt = g.tensor(b);
+  const uint32_t n = uint32_t(xt.shape.back()), rows = uint32_t(rows_of(xt));
+  if (bt.elements() != n)
+    fail("graph: bias '{}' has {} elements, '{}' rows have {}", bt.name, bt.elements(), xt.name, n);
+  const DType btype = bt.dtype;
+  g.op("add_bias", {x, b}, {x},
+       [=](vk::Stream& s, auto in, auto) { kernels::add_bias(s, btype, in[0], in[1], rows, n); });
+}
+
+TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b) {
+  const Tensor &at = g.tensor(a), &bt = g.tensor(b);
+  if (at.shape != bt.shape)
+    fail("graph: add '{}': '{}' and '{}' differ in shape", name, at.name, bt.name);
+  const uint32_t n = uint32_t(at.elements());
+  TensorId y = g.activation(std::move(name), DType::F32, at.shape);
+  g.op("add", {a, b}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::binary(s, kernels::BinaryOp::Add, DType::F32, in[0], in[1], out[0], n);
+  });
+  return y;
+}
+
+void rope(GraphBuilder& g, TensorId x, TensorId positions, TensorId cos, TensorId sin,
+          uint32_t heads, uint32_t head_dim, uint32_t rot) {
+  const Tensor &xt = g.tensor(x), &ct = g.tensor(cos);
+  const kernels::RopeShape shape{uint32_t(rows_of(xt)), heads, head_dim, rot,
+                                 uint32_t(ct.shape[0])};
+  g.op("rope", {x, positions, cos, sin}, {x},
+       [=](vk::Stream& s, auto in, auto) { kernels::rope(s, shape, in[0], in[1], in[2], in[3]); });
+}
+
+void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,
+               const kernels::AttentionShape& shape, TensorId k, TensorId v, TensorId positions,
+               TensorId k_cache, TensorId v_cache) {
+  g.op("kv_append", {k, v, positions}, {k_cache, v_cache}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::kv_append(s, key, shape, in[0], in[1], in[2], out[0], out[1]);
+  });
+}
+
+TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,
+                   const kernels::AttentionShape& shape, bool decode, TensorId q, TensorId k_cache,
+                   TensorId v_cache, TensorId positions) {
+  TensorId y =
+      g.activation(name, DType::F32, {shape.tokens, uint64_t(shape.heads) * shape.head_dim});
+  if (!decode) {
+    g.op("attention", {q, k_cache, v_cache, positions}, {y}, [=](vk::Stream& s, auto in, auto out) {
+      kernels::attention_prefill(s, key, shape, in[0], in[1], in[2], in[3], out[0]);
+    });
+    return y;
+  }
+  const uint32_t splits = kernels::decode_splits(shape.max_pos);
+  TensorId po = g.activation(name + ".partial_o", DType::F32,
+                             {kernels::decode_partial_o_floats(shape, splits)});
+  TensorId pml = g.activation(name + ".partial_ml", DType::F32,
+                              {kernels::decode_partial_ml_floats(shape, splits)});
+  g.op("attention_decode", {q, k_cache, v_cache, positions}, {y, po, pml},
+       [=](vk::Stream& s, auto in, auto out) {
+         kernels::attention_decode(s, key, shape, splits, in[0], in[1], in[2], in[3], out[1],
+                                   out[2], out[0]);
+       });
+  return y;
+}
+
+TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, TensorId gate,
+               TensorId up) {
+  const Tensor& gt = g.tensor(gate);
+  const uint32_t n = uint32_t(gt.shape.back()), rows = uint32_t(rows_of(gt));
+  const kernels::GatedShape shape{rows, n, n, 0};
+  TensorId y = g.activation(std::move(name), DType::F32, gt.shape);
+  g.op(act == kernels::Activation::SiLU ? "silu_mul" : "gelu_tanh_mul", {gate, up}, {y},
+       [=](vk::Stream& s, auto in, auto out) {
+         kernels::gated_activation(s, act, shape, in[0], in[1], out[0]);
+       });
+  return y;
+}
+
+void softcap(GraphBuilder& g, TensorId x, float cap) {
+  const uint32_t n = uint32_t(g.tensor(x).elements());
+  g.op("softcap", {x}, {x},
+       [=](vk::Stream& s, auto in, auto) { kernels::softcap(s, in[0], n, cap); });
+}
+
+TensorId last_row(GraphBuilder& g, std::string name, TensorId x) {
+  const Tensor& xt = g.tensor(x);
+  const uint64_t n = xt.shape.back(), rows = rows_of(xt);
+  TensorId y = g.activation(std::move(name), xt.dtype, {1, n});
+  const uint64_t bytes = n * dtype_size(xt.dtype);
+  g.op("last_row", {x}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    vk::BufferRange src = in[0];
+    src.offset += (rows - 1) * bytes;
+    s.copy_range(src, out[0], bytes);
+  });
+  return y;
+}
+
+}  // namespace vkllm::graph::ops

@@ -1,0 +1,58 @@
+// The ops a forward pass is built from, each adding one node to a GraphBuilder
+// with its output's shape and dtype, and the kernel launch that computes it.
+// Activations are f32 [tokens, features]; weights keep their stored dtype.
+#pragma once
+
+#include <string>
+
+#include "engine/graph/graph.h"
+#include "engine/kernels/activation.h"
+#include "engine/kernels/attention.h"
+
+namespace vkllm::graph::ops {
+
+// [tokens, hidden] = table[ids] * scale; ids u32 [tokens], table [vocab, hidden].
+TensorId embed(GraphBuilder& g, std::string name, TensorId table, TensorId ids, float scale);
+
+// RMSNorm over rows of n (default: the last dim), times w (or 1 + w with add_one).
+// n = head_dim normalizes each head of a [tokens, heads * head_dim] tensor.
+TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, float eps,
+                  bool add_one, uint32_t n = 0);
+
+// y [tokens, n] = x [tokens, k] W^T, W [n, k] (a Linear weight): matrix-vector
+// for one token, tiled matrix-matrix otherwise.
+TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w);
+
+// x [rows, n] += b [n], in place.
+void add_bias(GraphBuilder& g, TensorId x, TensorId b);
+
+// a + b, same shape.
+TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b);
+
+// Rotates x [tokens, heads * head_dim] in place at the positions, from a cos/sin
+// table [max_pos, rot / 2] each.
+void rope(GraphBuilder& g, TensorId x, TensorId positions, TensorId cos, TensorId sin,
+          uint32_t heads, uint32_t head_dim, uint32_t rot);
+
+// Writes k, v [tokens, kv_heads * head_dim] into the caches at the positions.
+void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,
+               const kernels::AttentionShape& shape, TensorId k, TensorId v, TensorId positions,
+               TensorId k_cache, TensorId v_cache);
+
+// [tokens, heads * head_dim]: prefill attention, or split-K decode attention
+// (with its scratch as intermediates) when `decode`.
+TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,
+                   const kernels::AttentionShape& shape, bool decode, TensorId q, TensorId k_cache,
+                   TensorId v_cache, TensorId positions);
+
+// act(gate) * up, both [tokens, n].
+TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, TensorId gate,
+               TensorId up);
+
+// x = cap * tanh(x / cap) in place.
+void softcap(GraphBuilder& g, TensorId x, float cap);
+
+// The last row of x [tokens, n] as [1, n] (the logits generation needs).
+TensorId last_row(GraphBuilder& g, std::string name, TensorId x);
+
+}  // namespace vkllm::graph::ops

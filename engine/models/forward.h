@@ -1,0 +1,95 @@
+// What a model file builds its forward pass against: the normalized config, the
+// graph builder, and the model's weights, KV caches and rope tables as graph
+// tensors on the device that each part of the network is placed on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/graph/graph.h"
+#include "engine/kernels/attention.h"
+#include "loaders/model/config.h"
+#include "loaders/model/weights.h"
+
+namespace vkllm::models {
+
+using graph::TensorId;
+
+// Where each part of the network runs (indices into the session's devices).
+struct Placement {
+  int embed = 0, norm = 0, lm_head = 0;
+  std::vector<int> layers;
+  int devices = 1;
+};
+
+// The buffers a forward pass reads and writes that the session owns.
+struct ForwardResources {
+  // Per device, the uploaded weight for the i-th entry of WeightCheck::weights
+  // (an empty range where that weight is not on the device).
+  std::function<vk::BufferRange(int device, size_t weight_index)> weight;
+  // Per layer: the KV cache [ctx, kv_heads, head_dim] on the layer's device.
+  std::vector<vk::BufferRange> k_cache, v_cache;
+  // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.
+  std::function<vk::BufferRange(int device, int rope, bool sin)> rope_table;
+};
+
+struct ForwardShape {
+  uint32_t tokens = 1;     // tokens of this step
+  bool decode = false;     // split-K decode attention (tokens == 1)
+  bool all_logits = true;  // logits for every token, else only the last
+  uint32_t ctx = 0;        // KV cache rows
+  DType cache = DType::F16;
+};
+
+class Forward {
+ public:
+  Forward(const model::ModelConfig& cfg, const model::WeightCheck& weights,
+          const Placement& placement, const ForwardResources& res, const ForwardShape& shape,
+          graph::GraphBuilder& g);
+
+  const model::ModelConfig& cfg;
+  graph::GraphBuilder& g;
+  const ForwardShape shape;
+
+  // Places the ops that follow on the device of layer `il` (-1: embedding).
+  void layer(int il);
+  void final_norm() { g.set_device(placement_.norm); }
+  void lm_head() { g.set_device(placement_.lm_head); }
+
+  // Token ids u32 [tokens] (on the embedding's device) and positions u32 [tokens]
+  // (one input per device that needs them; the session writes them all).
+  TensorId ids();
+  TensorId positions();
+  const std::vector<TensorId>& position_inputs() const { return positions_list_; }
+
+  // A weight as a graph tensor on the current device; `has` for optional ones
+  // (biases). rows: a block of rows of a fused weight (Phi-3's qkv_proj).
+  bool has(model::WeightRole role, int layer = -1) const;
+  TensorId w(model::WeightRole role, int layer = -1);
+  TensorId w_rows(model::WeightRole role, int layer, uint64_t first_row, uint64_t rows,
+                  const std::string& name);
+
+  TensorId k_cache(int il);
+  TensorId v_cache(int il);
+  TensorId rope_cos(int il);
+  TensorId rope_sin(int il);
+
+  // "layers.3.attn_norm" / "embed".
+  static std::string name(const std::string& what, int il = -1);
+
+ private:
+  const model::ResolvedWeight& find(model::WeightRole role, int layer) const;
+  const model::WeightCheck& weights_;
+  const Placement& placement_;
+  const ForwardResources& res_;
+  TensorId ids_ = ~0u;
+  std::map<int, TensorId> positions_;
+  std::vector<TensorId> positions_list_;
+  std::map<std::pair<int, size_t>, TensorId> weight_tensors_;
+  std::map<std::pair<int, int>, TensorId> rope_tensors_;
+};
+
+}  // namespace vkllm::models

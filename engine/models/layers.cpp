@@ -1,0 +1,75 @@
+#include "engine/models/layers.h"
+
+#include "engine/graph/ops.h"
+
+namespace vkllm::models {
+
+namespace ops = graph::ops;
+
+TensorId embed_tokens(Forward& f) {
+  f.layer(-1);
+  return ops::embed(f.g, "embed", f.w(WeightRole::TokenEmbedding), f.ids(),
+                    float(f.cfg.embedding_scale));
+}
+
+TensorId norm(Forward& f, TensorId x, WeightRole role, int il, const std::string& what) {
+  return ops::rms_norm(f.g, Forward::name(what, il), x, f.w(role, il), float(f.cfg.rms_norm_eps),
+                       f.cfg.norm_weight_offset != 0.0);
+}
+
+TensorId project(Forward& f, TensorId x, WeightRole weight, WeightRole bias, int il,
+                 const std::string& what) {
+  TensorId y = ops::linear(f.g, Forward::name(what, il), x, f.w(weight, il));
+  if (f.has(bias, il)) ops::add_bias(f.g, y, f.w(bias, il));
+  return y;
+}
+
+TensorId head_norm(Forward& f, TensorId x, WeightRole role, int il, const std::string& what) {
+  return ops::rms_norm(f.g, Forward::name(what, il), x, f.w(role, il), float(f.cfg.rms_norm_eps),
+                       f.cfg.norm_weight_offset != 0.0, uint32_t(f.cfg.head_dim));
+}
+
+TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) {
+  const model::ModelConfig& c = f.cfg;
+  const uint32_t heads = uint32_t(c.num_heads), kv_heads = uint32_t(c.num_kv_heads);
+  const uint32_t hd = uint32_t(c.head_dim), rot = uint32_t(c.rope(il).rotary_dim);
+  TensorId pos = f.positions();
+  ops::rope(f.g, q, pos, f.rope_cos(il), f.rope_sin(il), heads, hd, rot);
+  ops::rope(f.g, k, pos, f.rope_cos(il), f.rope_sin(il), kv_heads, hd, rot);
+  const kernels::AttentionKey key{f.shape.cache};
+  const kernels::AttentionShape shape{.tokens = f.shape.tokens,
+                                      .heads = heads,
+                                      .kv_heads = kv_heads,
+                                      .head_dim = hd,
+                                      .max_pos = f.shape.ctx,
+                                      .window = uint32_t(c.layers[size_t(il)].sliding_window),
+                                      .scale = float(c.attention_scale),
+                                      .softcap = float(c.attn_logit_softcapping)};
+  TensorId kc = f.k_cache(il), vc = f.v_cache(il);
+  ops::kv_append(f.g, key, shape, k, v, pos, kc, vc);
+  return ops::attention(f.g, Forward::name("attn", il), key, shape, f.shape.decode, q, kc, vc, pos);
+}
+
+TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il) {
+  const auto act = f.cfg.activation == model::Activation::Silu ? kernels::Activation::SiLU
+                                                               : kernels::Activation::GeluTanh;
+  TensorId h = ops::gated(f.g, Forward::name("ffn_act", il), act, gate, up);
+  return project(f, h, WeightRole::Down, WeightRole::DownBias, il, "ffn_down");
+}
+
+TensorId output_logits(Forward& f, TensorId x) {
+  f.final_norm();
+  if (!f.shape.all_logits && f.shape.tokens > 1) x = ops::last_row(f.g, "last_hidden", x);
+  x = norm(f, x, WeightRole::OutputNorm, -1, "output_norm");
+  f.lm_head();
+  // Tied embeddings: the output projection is the token embedding.
+  const WeightRole head =
+      f.has(WeightRole::LmHead) ? WeightRole::LmHead : WeightRole::TokenEmbedding;
+  TensorId logits = ops::linear(f.g, "logits", x, f.w(head));
+  if (f.cfg.final_logit_softcapping > 0)
+    ops::softcap(f.g, logits, float(f.cfg.final_logit_softcapping));
+  f.g.mark_output(logits);
+  return logits;
+}
+
+}  // namespace vkllm::models

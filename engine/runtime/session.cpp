@@ -1,0 +1,200 @@
+#include "engine/runtime/session.h"
+
+#include <fmt/format.h>
+
+#include <tuple>
+
+#include "engine/base/error.h"
+#include "engine/models/families.h"
+#include "engine/runtime/rope_table.h"
+#include "loaders/model/rope.h"
+
+namespace vkllm::runtime {
+
+struct Session::Step {
+  std::unique_ptr<graph::Executor> exec;
+  graph::TensorId ids = 0, logits = 0;
+  std::vector<graph::TensorId> positions;
+  std::vector<std::pair<std::string, graph::TensorId>> dumps;
+};
+
+namespace {
+
+// The device a weight lives on: its layer's, or the embedding's / head's / final norm's.
+std::vector<int> devices_of(const model::ResolvedWeight& w, const models::Placement& p, bool tied) {
+  using R = model::WeightRole;
+  if (w.expected.layer >= 0) return {p.layers[size_t(w.expected.layer)]};
+  switch (w.expected.role) {
+    case R::TokenEmbedding:
+      return tied ? std::vector<int>{p.embed, p.lm_head} : std::vector<int>{p.embed};
+    case R::OutputNorm:
+      return {p.norm};
+    default:
+      return {p.lm_head};
+  }
+}
+
+}  // namespace
+
+Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& folder,
+                 const models::Placement& placement, const SessionOptions& opts)
+    : devices_(std::move(devices)), folder_(folder), placement_(placement), opts_(opts) {
+  const model::ModelConfig& cfg = folder_.config;
+  if (placement_.layers.size() != size_t(cfg.num_layers))
+    fail("session: the placement covers {} layers, the model has {}", placement_.layers.size(),
+         cfg.num_layers);
+  ctx_ = opts_.ctx ? opts_.ctx : uint32_t(cfg.max_position_embeddings);
+  if (ctx_ == 0) fail("session: {}: no context length (pass --ctx)", folder_.dir.string());
+  const bool tied = !folder_.weights.find(model::WeightRole::LmHead);
+  const size_t n = devices_.size();
+
+  std::vector<uint64_t> per_device(n, 0);
+  for (const auto& w : folder_.weights.weights)
+    for (int d : devices_of(w, placement_, tied)) per_device[size_t(d)] += w.ref.info->size();
+  check_memory(per_device);
+
+  for (size_t d = 0; d < n; ++d) {
+    weights_.push_back(model::upload_weights(
+        *devices_[d], folder_,
+        {.progress = opts_.progress, .select = [&, d](const model::ResolvedWeight& w) {
+           for (int x : devices_of(w, placement_, tied))
+             if (size_t(x) == d) return true;
+           return false;
+         }}));
+    weight_bytes_ += weights_.back().bytes;
+    upload_seconds_ += weights_.back().seconds;
+  }
+
+  // KV caches on each layer's device, zeroed (rows are written before they are read).
+  const uint64_t row = uint64_t(cfg.num_kv_heads) * uint64_t(cfg.head_dim);
+  const uint64_t cache_bytes = uint64_t(ctx_) * row * dtype_size(opts_.cache);
+  for (int il = 0; il < cfg.num_layers; ++il) {
+    vk::Device& dev = *devices_[size_t(placement_.layers[size_t(il)])];
+    if (cache_bytes > dev.info().max_storage_buffer_range)
+      fail(
+          "session: the KV cache of one layer ({} tokens, {} bytes) exceeds what one binding "
+          "of {} covers ({} bytes); use a smaller --ctx",
+          ctx_, cache_bytes, dev.info().name, dev.info().max_storage_buffer_range);
+    k_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (keys) of layer {}", il)));
+    v_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (values) of layer {}", il)));
+  }
+
+  // Rope tables, per device and rope setting, computed in double.
+  rope_cos_.resize(n);
+  rope_sin_.resize(n);
+  for (size_t r = 0; r < cfg.ropes.size(); ++r) {
+    const model::RopeConfig& rope = cfg.ropes[r];
+    const RopeTable t =
+        make_rope_table(model::rope_inv_freq(rope, ctx_), ctx_, rope.attention_factor);
+    for (size_t d = 0; d < n; ++d) {
+      const uint64_t bytes = t.cos.size() * sizeof(float);
+      rope_cos_[d].push_back(devices_[d]->buffer(bytes, "rope cos table"));
+      rope_sin_[d].push_back(devices_[d]->buffer(bytes, "rope sin table"));
+      devices_[d]->upload(rope_cos_[d].back(), 0, std::as_bytes(std::span(t.cos)));
+      devices_[d]->upload(rope_sin_[d].back(), 0, std::as_bytes(std::span(t.sin)));
+    }
+  }
+
+  resources_.weight = [this](int d, size_t i) -> vk::BufferRange {
+    const model::DeviceTensor& t = weights_[size_t(d)].tensors[i];
+    return t.buffer ? t.range() : vk::BufferRange();
+  };
+  for (int il = 0; il < cfg.num_layers; ++il) {
+    resources_.k_cache.emplace_back(k_cache_[size_t(il)]);
+    resources_.v_cache.emplace_back(v_cache_[size_t(il)]);
+  }
+  resources_.rope_table = [this](int d, int r, bool sin) -> vk::BufferRange {
+    return vk::BufferRange((sin ? rope_sin_ : rope_cos_)[size_t(d)][size_t(r)]);
+  };
+}
+
+Session::~Session() {
+  steps_.clear();
+  for (vk::Device* d : devices_) d->wait_idle();
+}
+
+void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
+  const model::ModelConfig& cfg = folder_.config;
+  for (size_t d = 0; d < devices_.size(); ++d) {
+    uint64_t layers = 0;
+    for (int dev : placement_.layers) layers += dev == int(d);
+    const uint64_t kv = 2 * layers * uint64_t(ctx_) * uint64_t(cfg.num_kv_heads) *
+                        uint64_t(cfg.head_dim) * dtype_size(opts_.cache);
+    const uint64_t need = weight_bytes[d] + kv;
+    uint64_t free = 0;
+    for (const auto& h : devices_[d]->info().heaps)
+      if (h.device_local) free = std::max(free, h.budget > h.usage ? h.budget - h.usage : 0);
+    if (free && need > free)
+      fail(
+          "session: {} needs {} bytes ({:.2f} GiB: weights {:.2f} GiB, KV cache of {} tokens "
+          "{:.2f} GiB) but has {} bytes ({:.2f} GiB) free; use a smaller --ctx, "
+          "--precision f16 for the cache, or a device map over more devices",
+          devices_[d]->info().name, need, double(need) / (1 << 30),
+          double(weight_bytes[d]) / (1 << 30), ctx_, double(kv) / (1 << 30), free,
+          double(free) / (1 << 30));
+  }
+}
+
+Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
+  auto key = std::make_tuple(tokens, decode, all_logits);
+  if (auto it = steps_.find(key); it != steps_.end()) return *it->second;
+  graph::GraphBuilder g;
+  const models::ForwardShape shape{.tokens = tokens,
+                                   .decode = decode,
+                                   .all_logits = all_logits,
+                                   .ctx = ctx_,
+                                   .cache = opts_.cache};
+  models::Forward f(folder_.config, folder_.weights, placement_, resources_, shape, g);
+  auto step = std::make_unique<Step>();
+  step->logits = models::builder_for(folder_.config.family)(f);
+  step->ids = f.ids();
+  step->positions = f.position_inputs();
+  graph::Graph graph = g.finish();
+  for (const std::string& name : opts_.dump) {
+    graph::TensorId id = graph.find(name);
+    graph.tensors[id].kind = graph::TensorKind::Output;
+    step->dumps.emplace_back(name, id);
+  }
+  step->exec = std::make_unique<graph::Executor>(devices_, std::move(graph),
+                                                 graph::ExecutorOptions{.profile = opts_.profile});
+  return *steps_.emplace(key, std::move(step)).first->second;
+}
+
+std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t first_pos,
+                                    bool all_logits, bool decode) {
+  const model::ModelConfig& cfg = folder_.config;
+  if (ids.empty()) fail("session: no tokens to run");
+  if (decode && ids.size() != 1) fail("session: a decode step takes one token");
+  if (uint64_t(first_pos) + ids.size() > ctx_)
+    fail("session: positions {}..{} do not fit the context of {} tokens (--ctx)", first_pos,
+         first_pos + ids.size() - 1, ctx_);
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] >= uint64_t(cfg.vocab_size))
+      fail("session: token id {} at index {} is not below the vocabulary size {}", ids[i], i,
+           cfg.vocab_size);
+  Step& s = step(uint32_t(ids.size()), decode, all_logits);
+  std::vector<uint32_t> pos(ids.size());
+  for (size_t i = 0; i < pos.size(); ++i) pos[i] = first_pos + uint32_t(i);
+  s.exec->write(s.ids, std::as_bytes(ids));
+  for (graph::TensorId p : s.positions) s.exec->write(p, std::as_bytes(std::span(pos)));
+  s.exec->run();
+  last_ = &s;
+  return s.exec->read_as<float>(s.logits);
+}
+
+std::map<std::string, std::vector<float>> Session::dumps() const {
+  std::map<std::string, std::vector<float>> out;
+  if (!last_) return out;
+  for (const auto& [name, id] : last_->dumps) {
+    const graph::Tensor& t = last_->exec->graph().tensor(id);
+    if (t.dtype != DType::F32) continue;
+    out[name] = last_->exec->read_as<float>(id);
+  }
+  return out;
+}
+
+std::vector<graph::OpTime> Session::profile() const {
+  return last_ ? last_->exec->profile() : std::vector<graph::OpTime>{};
+}
+
+}  // namespace vkllm::runtime

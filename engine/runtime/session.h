@@ -1,0 +1,71 @@
+// A model on its devices, ready to run: weights uploaded per the placement, a KV
+// cache per layer on the layer's device, rope tables, and one recorded graph per
+// step shape (prefill of N tokens, decode of one), replayed step after step.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/graph/executor.h"
+#include "engine/models/forward.h"
+#include "loaders/model/model_folder.h"
+#include "loaders/upload/device_weights.h"
+
+namespace vkllm::runtime {
+
+struct SessionOptions {
+  uint32_t ctx = 0;               // KV cache rows; 0: max_position_embeddings
+  DType cache = DType::F16;       // F32 with --precision f32
+  bool profile = false;           // per-op GPU times (Session::profile)
+  bool progress = false;          // upload progress bar
+  std::vector<std::string> dump;  // intermediates to keep readable (--dump)
+};
+
+class Session {
+ public:
+  // devices[i] is device i of the placement.
+  Session(std::vector<vk::Device*> devices, const model::ModelFolder& folder,
+          const models::Placement& placement, const SessionOptions& opts);
+  ~Session();
+
+  const model::ModelConfig& config() const { return folder_.config; }
+  uint32_t ctx() const { return ctx_; }
+  uint64_t weight_bytes() const { return weight_bytes_; }
+  double upload_seconds() const { return upload_seconds_; }
+
+  // Runs `ids` at positions first_pos.. through the prefill graph (decode graph
+  // for one token when `decode`), after every earlier position has been run.
+  // Returns logits [ids.size(), vocab] (all_logits) or [1, vocab] (the last).
+  std::vector<float> forward(std::span<const uint32_t> ids, uint32_t first_pos, bool all_logits,
+                             bool decode = false);
+
+  // Rows of each --dump tensor from the last forward call.
+  std::map<std::string, std::vector<float>> dumps() const;
+  // Per-op GPU times of the last forward call (with SessionOptions::profile).
+  std::vector<graph::OpTime> profile() const;
+
+ private:
+  struct Step;
+  Step& step(uint32_t tokens, bool decode, bool all_logits);
+  void check_memory(const std::vector<uint64_t>& weight_bytes) const;
+
+  std::vector<vk::Device*> devices_;
+  const model::ModelFolder& folder_;
+  models::Placement placement_;
+  SessionOptions opts_;
+  uint32_t ctx_ = 0;
+  std::vector<model::DeviceWeights> weights_;  // per device
+  uint64_t weight_bytes_ = 0;
+  double upload_seconds_ = 0;
+  std::vector<vk::Buffer> k_cache_, v_cache_;                 // per layer
+  std::vector<std::vector<vk::Buffer>> rope_cos_, rope_sin_;  // [device][rope]
+  models::ForwardResources resources_;
+  std::map<std::tuple<uint32_t, bool, bool>, std::unique_ptr<Step>> steps_;
+  Step* last_ = nullptr;
+};
+
+}  // namespace vkllm::runtime

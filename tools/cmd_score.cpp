@@ -1,0 +1,146 @@
+// vkllm score -m DIR --ids 1,2,3: teacher-forced logits at every position (the
+// prefill path in chunks of --batch, or one token at a time through the decode
+// path with --decode-check), the mean negative log-likelihood and perplexity,
+// and optionally the logits as a safetensors file.
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/base/error.h"
+#include "engine/base/progress.h"
+#include "loaders/safetensors/writer.h"
+#include "tools/command.h"
+#include "tools/model_options.h"
+
+namespace vkllm::cli {
+namespace {
+
+struct Options {
+  ModelOptions model;
+  std::string ids, ids_file, out;
+  uint32_t batch = 512;
+  bool decode_check = false, json = false;
+};
+
+// Integers separated by commas and/or whitespace.
+std::vector<uint32_t> parse_ids(const std::string& text, const std::string& where) {
+  std::vector<uint32_t> ids;
+  std::string s = text;
+  for (char& c : s)
+    if (c == ',') c = ' ';
+  std::istringstream in(s);
+  std::string tok;
+  while (in >> tok) {
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(tok, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != tok.size() || v < 0 || v > 0xffffffffll)
+      fail("{}: '{}' (item {}) is not a token id", where, tok, ids.size());
+    ids.push_back(uint32_t(v));
+  }
+  if (ids.empty()) fail("{}: no token ids", where);
+  return ids;
+}
+
+std::vector<uint32_t> read_ids(const Options& o) {
+  if (!o.ids.empty()) return parse_ids(o.ids, "--ids");
+  std::ifstream in(o.ids_file);
+  if (!in) fail("--ids-file {}: cannot open the file", o.ids_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_ids(ss.str(), o.ids_file);
+}
+
+// -log softmax(row)[target], in double.
+double nll(std::span<const float> row, uint32_t target) {
+  double mx = -INFINITY;
+  for (float v : row) mx = std::max(mx, double(v));
+  double sum = 0;
+  for (float v : row) sum += std::exp(double(v) - mx);
+  return std::log(sum) + mx - double(row[target]);
+}
+
+int run(const Options& o) {
+  const std::vector<uint32_t> ids = read_ids(o);
+  OpenModel m = open_model(o.model, uint32_t(ids.size()));
+  runtime::Session& s = *m.session;
+  const uint64_t vocab = uint64_t(s.config().vocab_size);
+  if (ids.size() > s.ctx())
+    fail("score: {} tokens do not fit the context of {} (--ctx)", ids.size(), s.ctx());
+  std::vector<float> logits(ids.size() * vocab);
+  std::map<std::string, std::vector<float>> dumps;
+  Progress timer("score", 0, false);
+  const uint32_t batch = o.decode_check ? 1 : std::max<uint32_t>(1, o.batch);
+  for (size_t pos = 0; pos < ids.size(); pos += batch) {
+    const size_t n = std::min<size_t>(batch, ids.size() - pos);
+    std::vector<float> chunk =
+        s.forward(std::span(ids).subspan(pos, n), uint32_t(pos), true, o.decode_check);
+    std::copy(chunk.begin(), chunk.end(), logits.begin() + long(pos * vocab));
+    for (auto& [name, rows] : s.dumps())
+      dumps[name].insert(dumps[name].end(), rows.begin(), rows.end());
+  }
+  const double seconds = timer.seconds();
+  double total = 0;
+  for (size_t t = 0; t + 1 < ids.size(); ++t)
+    total += nll(std::span(logits).subspan(t * vocab, vocab), ids[t + 1]);
+  const size_t scored = ids.size() - 1;
+  const double mean = scored ? total / double(scored) : 0.0;
+  if (!o.out.empty()) {
+    std::vector<st::TensorToWrite> tensors{
+        {"logits", st::DType::F32, {ids.size(), vocab}, std::as_bytes(std::span(logits))}};
+    for (auto& [name, rows] : dumps)
+      tensors.push_back({name,
+                         st::DType::F32,
+                         {ids.size(), rows.size() / ids.size()},
+                         std::as_bytes(std::span(rows))});
+    st::write_safetensors(o.out, tensors);
+  }
+  if (o.model.profile) print_profile(s.profile());
+  if (o.json) {
+    nlohmann::json j = {{"tokens", ids.size()},
+                        {"scored", scored},
+                        {"mean_nll", mean},
+                        {"perplexity", std::exp(mean)},
+                        {"path", o.decode_check ? "decode" : "prefill"},
+                        {"seconds", seconds}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf(
+        "%zu tokens (%s path): mean NLL %.6f, perplexity %.4f over %zu predictions; "
+        "%.3f s (%.1f tok/s)\n",
+        ids.size(), o.decode_check ? "decode" : "prefill", mean, std::exp(mean), scored, seconds,
+        double(ids.size()) / seconds);
+  }
+  return m.context->validation_messages() ? 1 : 0;
+}
+
+Registration reg{
+    {"score", "Teacher-forced logits, mean NLL and perplexity of a token sequence",
+     [](CLI::App& sub) {
+       auto o = std::make_shared<Options>();
+       o->model.add_to(sub, true);
+       auto* ids = sub.add_option("--ids", o->ids, "Token ids: 1,2,3");
+       auto* file =
+           sub.add_option("--ids-file", o->ids_file, "File of whitespace- or comma-separated ids");
+       ids->excludes(file);
+       sub.add_option("--out", o->out, "Write logits [T, V] F32 to this safetensors file");
+       sub.add_option("--batch", o->batch, "Prefill chunk in tokens (default 512)");
+       sub.add_flag("--decode-check", o->decode_check,
+                    "Run one token at a time through the decode path");
+       sub.add_flag("--json", o->json, "Print JSON");
+       return [o]() -> int {
+         if (o->ids.empty() && o->ids_file.empty())
+           fail("score: give the sequence with --ids or --ids-file");
+         return run(*o);
+       };
+     }}};
+
+}  // namespace
+}  // namespace vkllm::cli

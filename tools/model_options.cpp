@@ -1,0 +1,80 @@
+#include "tools/model_options.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "engine/base/error.h"
+#include "engine/base/log.h"
+#include "engine/base/progress.h"
+#include "engine/runtime/device_map.h"
+
+namespace vkllm::cli {
+
+void ModelOptions::add_to(CLI::App& sub, bool with_dump) {
+  sub.add_option("-m,--model", dir, "Model folder (config.json, *.safetensors)")->required();
+  sub.add_option("--device", device,
+                 "Device index or name; a comma list opens several (0,1), or one twice (0,0)");
+  sub.add_option("--device-map", device_map,
+                 "JSON file in transformers' explicit device_map form; indices into --device");
+  sub.add_option("--ctx", ctx, "Context length (KV cache rows); default: max_position_embeddings");
+  sub.add_option("--precision", precision, "KV cache precision: f16 (default) or f32")
+      ->check(CLI::IsMember({"f16", "f32"}));
+  sub.add_flag("--debug", debug, "Enable the Vulkan validation layer");
+  sub.add_flag("--profile", profile, "Print per-op GPU time of the last step");
+  if (with_dump)
+    sub.add_option("--dump", dump, "Intermediates to write beside the logits (layers.0.attn_norm)");
+}
+
+OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
+  OpenModel m;
+  m.context =
+      std::make_unique<vk::Context>(vk::ContextOptions{.device = o.device, .validation = o.debug});
+  m.devices = m.context->open_devices(o.device);
+  m.folder = std::make_unique<model::ModelFolder>(model::open_model_folder(o.dir));
+  const model::ModelConfig& cfg = m.folder->config;
+  models::Placement placement =
+      o.device_map.empty() ? runtime::single_device(cfg)
+                           : runtime::load_device_map(o.device_map, cfg, int(m.devices.size()));
+  if (o.device_map.empty() && m.devices.size() > 1)
+    fail("--device opens {} devices: pass --device-map to say which layers run where",
+         m.devices.size());
+  uint32_t ctx = o.ctx;
+  if (ctx == 0)
+    ctx = ctx_needed ? std::min<uint32_t>(ctx_needed, uint32_t(cfg.max_position_embeddings))
+                     : uint32_t(cfg.max_position_embeddings);
+  if (o.ctx && uint64_t(o.ctx) > uint64_t(cfg.max_position_embeddings))
+    spdlog::warn("--ctx {} is past the model's max_position_embeddings {}", o.ctx,
+                 cfg.max_position_embeddings);
+  runtime::SessionOptions so{.ctx = ctx,
+                             .cache = o.precision == "f32" ? DType::F32 : DType::F16,
+                             .profile = o.profile,
+                             .progress = Progress::stderr_is_terminal(),
+                             .dump = o.dump};
+  m.session = std::make_unique<runtime::Session>(m.devices, *m.folder, placement, so);
+  return m;
+}
+
+void print_profile(const std::vector<graph::OpTime>& times) {
+  struct Row {
+    double ns = 0;
+    int count = 0;
+  };
+  std::map<std::string, Row> by_kind;
+  double total = 0;
+  for (const auto& t : times) {
+    by_kind[t.kind].ns += t.ns;
+    by_kind[t.kind].count++;
+    total += t.ns;
+  }
+  std::vector<std::pair<std::string, Row>> rows(by_kind.begin(), by_kind.end());
+  std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second.ns > b.second.ns; });
+  std::fprintf(stderr, "%-18s %8s %12s %7s\n", "op", "count", "GPU ms", "share");
+  for (const auto& [kind, r] : rows)
+    std::fprintf(stderr, "%-18s %8d %12.3f %6.1f%%\n", kind.c_str(), r.count, r.ns / 1e6,
+                 total > 0 ? 100.0 * r.ns / total : 0.0);
+  std::fprintf(stderr, "%-18s %8zu %12.3f\n", "total", times.size(), total / 1e6);
+}
+
+}  // namespace vkllm::cli
