@@ -1,0 +1,188 @@
+// Every fixture in ../shared/fixtures through the prefill path and the decode
+// path, at f32 and default precision, against transformers' float64 logits:
+// max over positions of max|logits - ref| / max(1, max|ref|), and the greedy
+// token wherever the reference's top-2 margin exceeds 0.1. Also a model split
+// over two logical devices (lavapipe opened twice) against one device.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/runtime/device_map.h"
+#include "engine/runtime/session.h"
+#include "engine/vulkan/context.h"
+#include "loaders/safetensors/file.h"
+#include "tests/support/test_data.h"
+
+namespace vkllm {
+namespace {
+
+struct Reference {
+  std::vector<uint32_t> ids;
+  std::vector<float> logits, margin;
+  size_t vocab = 0;
+};
+
+Reference load_reference(const std::filesystem::path& dir) {
+  auto f = st::SafetensorsFile::open(dir / "reference.safetensors");
+  Reference r;
+  auto ids = f.data(f.at("input_ids"));
+  for (size_t i = 0; i < ids.size() / 8; ++i) {
+    int64_t v;
+    std::memcpy(&v, ids.data() + i * 8, 8);
+    r.ids.push_back(uint32_t(v));
+  }
+  auto copy = [&](const char* name, std::vector<float>& out) {
+    auto d = f.data(f.at(name));
+    out.resize(d.size() / 4);
+    std::memcpy(out.data(), d.data(), d.size());
+  };
+  copy("logits", r.logits);
+  copy("top2_margin", r.margin);
+  r.vocab = f.at("logits").shape[1];
+  return r;
+}
+
+struct Score {
+  double max_rel = 0;
+  int argmax_mismatches = 0;
+};
+
+Score compare(const Reference& ref, const std::vector<float>& got) {
+  Score s;
+  const size_t T = ref.ids.size(), V = ref.vocab;
+  for (size_t t = 0; t < T; ++t) {
+    const float* r = ref.logits.data() + t * V;
+    const float* g = got.data() + t * V;
+    double scale = 1, diff = 0;
+    for (size_t i = 0; i < V; ++i) {
+      scale = std::max(scale, double(std::abs(r[i])));
+      diff = std::max(diff, double(std::abs(g[i] - r[i])));
+    }
+    s.max_rel = std::max(s.max_rel, diff / scale);
+    if (ref.margin[t] > 0.1f && std::max_element(r, r + V) - r != std::max_element(g, g + V) - g)
+      ++s.argmax_mismatches;
+  }
+  return s;
+}
+
+// Teacher-forced logits of the whole sequence, in prefill chunks of `batch`
+// tokens or one decode step per token.
+std::vector<float> run(runtime::Session& s, const Reference& ref, bool decode, uint32_t batch) {
+  std::vector<float> out;
+  const uint32_t step = decode ? 1 : batch;
+  for (size_t pos = 0; pos < ref.ids.size(); pos += step) {
+    const size_t n = std::min<size_t>(step, ref.ids.size() - pos);
+    auto rows = s.forward(std::span(ref.ids).subspan(pos, n), uint32_t(pos), true, decode);
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  return out;
+}
+
+class Fixture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Fixture, MatchesTransformers) {
+  VKLLM_TEST_DATA_PATH(dir, "fixtures/" + GetParam());
+  const Reference ref = load_reference(dir);
+  vk::Context ctx({.validation = true, .device_options = {.persist_pipeline_cache = false}});
+  model::ModelFolder folder = model::open_model_folder(dir);
+  for (DType cache : {DType::F32, DType::F16}) {
+    runtime::Session s({&ctx.device()}, folder, runtime::single_device(folder.config),
+                       {.ctx = uint32_t(ref.ids.size()), .cache = cache});
+    // f32: everything but the weights' own rounding is fp32; f16: the KV cache rounds.
+    const double bound = cache == DType::F32 ? 1e-4 : 1e-2;
+    for (bool decode : {false, true}) {
+      // Prefill in chunks of 7 (odd, and several per sequence) exercises the cache across calls.
+      for (uint32_t batch : decode ? std::vector<uint32_t>{1} : std::vector<uint32_t>{512, 7}) {
+        Score sc = compare(ref, run(s, ref, decode, batch));
+        SCOPED_TRACE(::testing::Message() << dtype_name(cache) << " cache, "
+                                          << (decode ? "decode" : "prefill") << " batch " << batch);
+        EXPECT_LE(sc.max_rel, bound);
+        EXPECT_EQ(sc.argmax_mismatches, 0);
+        RecordProperty(std::string(dtype_name(cache)) + (decode ? "_decode" : "_prefill") +
+                           std::to_string(batch),
+                       std::to_string(sc.max_rel));
+      }
+    }
+  }
+  EXPECT_EQ(ctx.validation_messages(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFixtures, Fixture,
+                         ::testing::Values("llama-f32", "llama-bf16", "llama-f16",
+                                           "llama-bf16-sharded", "llama3-rope-tied-bf16",
+                                           "llama-medium-bf16", "mistral-sliding-bf16",
+                                           "qwen2-bf16", "qwen3-bf16", "gemma-bf16", "gemma2-bf16",
+                                           "gemma3-bf16", "phi3-bf16"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+// The layers split over two logical devices give the logits of one device, bit for
+// bit: the same kernels run on the same driver, with a host copy at the boundary.
+TEST(DeviceMap, TwoLogicalDevicesMatchOne) {
+  for (const char* name : {"llama-bf16", "gemma3-bf16"}) {
+    VKLLM_TEST_DATA_PATH(dir, std::string("fixtures/") + name);
+    const Reference ref = load_reference(dir);
+    vk::Context ctx({.validation = true, .device_options = {.persist_pipeline_cache = false}});
+    model::ModelFolder folder = model::open_model_folder(dir);
+    const auto& cfg = folder.config;
+    std::string map = R"({"model.embed_tokens": 0, "model.norm": 1, "lm_head": 0)";
+    for (int il = 0; il < cfg.num_layers; ++il)
+      map +=
+          ", \"model.layers." + std::to_string(il) + "\": " + (il < cfg.num_layers / 2 ? "0" : "1");
+    map += "}";
+    auto devices = ctx.open_devices("0,0");
+    ASSERT_EQ(devices.size(), 2u);
+    ASSERT_NE(devices[0], devices[1]);
+    const runtime::SessionOptions so{.ctx = uint32_t(ref.ids.size())};
+    runtime::Session two(devices, folder, runtime::parse_device_map(map, cfg, 2), so);
+    runtime::Session one({&ctx.device()}, folder, runtime::single_device(cfg), so);
+    for (bool decode : {false, true}) {
+      std::vector<float> a = run(two, ref, decode, 512), b = run(one, ref, decode, 512);
+      EXPECT_EQ(a, b) << name << (decode ? " decode" : " prefill");
+      EXPECT_LE(compare(ref, a).max_rel, 1e-2);
+    }
+    EXPECT_EQ(ctx.validation_messages(), 0u);
+  }
+}
+
+TEST(Session, RejectsBadInput) {
+  VKLLM_TEST_DATA_PATH(dir, "fixtures/llama-bf16");
+  vk::Context ctx({.validation = true, .device_options = {.persist_pipeline_cache = false}});
+  model::ModelFolder folder = model::open_model_folder(dir);
+  runtime::Session s({&ctx.device()}, folder, runtime::single_device(folder.config), {.ctx = 8});
+  std::vector<uint32_t> nine(9, 1), bad{1, 509};
+  try {
+    s.forward(nine, 0, true);
+    ADD_FAILURE() << "a sequence past the context ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("context of 8"), std::string::npos) << e.what();
+  }
+  try {
+    s.forward(bad, 0, true);
+    ADD_FAILURE() << "an id past the vocabulary ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("509"), std::string::npos) << e.what();
+  }
+  try {
+    runtime::parse_device_map(R"({"model.embed_tokens": 0, "model.layers.0": "cpu"})",
+                              folder.config, 1);
+    ADD_FAILURE() << "a cpu device map entry was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.0"), std::string::npos) << e.what();
+  }
+  try {
+    runtime::parse_device_map(R"({"model.embed_tokens": 0, "model.norm": 0, "lm_head": 0})",
+                              folder.config, 1);
+    ADD_FAILURE() << "a device map without layers was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.0"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace vkllm
