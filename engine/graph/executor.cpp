@@ -64,6 +64,20 @@ Executor::Executor(std::vector<vk::Device*> devices, Graph graph, ExecutorOption
     segments_.back()->ops.push_back(i);
   }
   transfer_scratch_.resize(largest_transfer);
+  for (TensorId t = 0; t < graph_.tensors.size(); ++t) {
+    const Tensor& x = graph_.tensors[t];
+    if (x.kind == TensorKind::Output)
+      readback_.emplace(
+          t, devices_[size_t(x.device)]->buffer(std::max<uint64_t>(x.bytes(), 4), "graph output",
+                                                vk::MemoryUse::Readback));
+  }
+  for (const Op& op : graph_.ops)
+    if (op.transfer && !readback_.count(op.inputs[0])) {
+      const Tensor& x = graph_.tensor(op.inputs[0]);
+      readback_.emplace(op.inputs[0], devices_[size_t(x.device)]->buffer(
+                                          std::max<uint64_t>(x.bytes(), 4), "device transfer",
+                                          vk::MemoryUse::Readback));
+    }
   for (auto& seg : segments_)
     if (!seg->transfer) record(*seg);
 }
@@ -124,6 +138,17 @@ void Executor::record(Segment& seg) {
       s.timestamp();
     }
   }
+  // What the host reads of this segment's results goes to host-cached memory.
+  std::vector<TensorId> copied;
+  for (size_t i : seg.ops)
+    for (TensorId t : graph_.ops[i].outputs) {
+      auto it = readback_.find(t);
+      if (it == readback_.end() || std::find(copied.begin(), copied.end(), t) != copied.end())
+        continue;
+      if (copied.empty()) s.barrier();
+      copied.push_back(t);
+      s.copy_range(range(t), vk::BufferRange(it->second), graph_.tensor(t).bytes());
+    }
   s.end();
 }
 
@@ -144,7 +169,7 @@ void Executor::run() {
     const Op& op = graph_.ops[seg->ops[0]];
     const TensorId src = op.inputs[0], dst = op.outputs[0];
     std::span<std::byte> bytes(transfer_scratch_.data(), graph_.tensor(src).bytes());
-    devices_[size_t(graph_.tensor(src).device)]->download(buffer_of(src), plan_.offset[src], bytes);
+    devices_[size_t(graph_.tensor(src).device)]->download(readback_.at(src), 0, bytes);
     devices_[size_t(seg->device)]->upload(arenas_[size_t(seg->device)], plan_.offset[dst], bytes);
   }
 }
@@ -160,6 +185,10 @@ void Executor::read(TensorId id, std::span<std::byte> out) const {
         "executor: '{}' is an intermediate whose bytes are reused; mark it as an output "
         "(--dump) to read it",
         t.name);
+  if (auto it = readback_.find(id); it != readback_.end()) {
+    devices_[size_t(t.device)]->download(it->second, 0, out);
+    return;
+  }
   devices_[size_t(t.device)]->download(buffer_of(id), plan_.offset[id], out);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -63,6 +64,9 @@ class Executor {
   ExecutorOptions opts_;
   MemoryPlan plan_;
   std::vector<vk::Buffer> arenas_, inputs_;
+  // Host-cached copies of what the host reads (outputs, transfer sources): device
+  // memory the host can map is often uncached, and reading it is slow.
+  std::map<TensorId, vk::Buffer> readback_;
   std::vector<std::unique_ptr<Segment>> segments_;
   std::vector<std::byte> transfer_scratch_;
 };

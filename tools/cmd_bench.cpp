@@ -1,0 +1,123 @@
+// vkllm bench -m DIR: like llama-bench, prefill of -p tokens and greedy decode of
+// -n tokens (EOS ignored), median of -r runs. Reports tok/s, and for decode the
+// effective bandwidth (weight bytes read per token x tok/s) against the device's
+// measured streaming-read bandwidth.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "engine/base/error.h"
+#include "tests/harness/harness.h"
+#include "tools/command.h"
+#include "tools/model_options.h"
+
+namespace vkllm::cli {
+namespace {
+
+struct Options {
+  ModelOptions model;
+  uint32_t prompt = 512, gen = 128, reps = 3, batch = 512;
+  bool json = false;
+};
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+uint32_t argmax(std::span<const float> row) {
+  return uint32_t(std::max_element(row.begin(), row.end()) - row.begin());
+}
+
+int run(const Options& o) {
+  OpenModel m = open_model(o.model, o.prompt + o.gen);
+  runtime::Session& s = *m.session;
+  const auto& cfg = s.config();
+  if (uint64_t(o.prompt) + o.gen > s.ctx())
+    fail("bench: -p {} + -n {} tokens do not fit the context of {} (--ctx)", o.prompt, o.gen,
+         s.ctx());
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<uint32_t> tok(0, uint32_t(cfg.vocab_size - 1));
+  std::vector<uint32_t> prompt(o.prompt);
+  for (uint32_t& t : prompt) t = tok(rng);
+
+  // Warm-up: records the graphs and compiles the pipelines.
+  auto prefill = [&]() {
+    std::vector<float> last;
+    for (uint32_t pos = 0; pos < o.prompt; pos += o.batch) {
+      const uint32_t n = std::min(o.batch, o.prompt - pos);
+      last = s.forward(std::span(prompt).subspan(pos, n), pos, false);
+    }
+    return last;
+  };
+  std::vector<double> pp, tg;
+  for (uint32_t r = 0; r <= o.reps; ++r) {
+    double t0 = now();
+    std::vector<float> logits = o.prompt ? prefill() : std::vector<float>{};
+    double t1 = now();
+    uint32_t next = o.prompt ? argmax(logits) : tok(rng);
+    for (uint32_t i = 0; i < o.gen; ++i) {
+      logits = s.forward(std::span(&next, 1), o.prompt + i, false, true);
+      next = argmax(logits);
+    }
+    double t2 = now();
+    if (r == 0) continue;  // warm-up
+    pp.push_back(t1 - t0);
+    tg.push_back(t2 - t1);
+  }
+  const double pp_tps = o.prompt ? o.prompt / median(pp) : 0;
+  const double tg_tps = o.gen ? o.gen / median(tg) : 0;
+  const double gbs = double(s.weight_bytes()) * tg_tps / 1e9;
+  const harness::Ceilings ceil = harness::measure_ceilings(*m.devices[0]);
+  const double frac = ceil.read_gbs > 0 ? gbs / ceil.read_gbs : 0;
+  if (o.model.profile) print_profile(s.profile());
+  const std::string& dev = m.devices[0]->info().name;
+  if (o.json) {
+    nlohmann::json j = {{"model", o.model.dir},
+                        {"device", dev},
+                        {"weight_bytes", s.weight_bytes()},
+                        {"prompt_tokens", o.prompt},
+                        {"gen_tokens", o.gen},
+                        {"reps", o.reps},
+                        {"prefill_tok_s", pp_tps},
+                        {"decode_tok_s", tg_tps},
+                        {"decode_gb_s", gbs},
+                        {"read_ceiling_gb_s", ceil.read_gbs},
+                        {"decode_fraction_of_ceiling", frac},
+                        {"prefill_s", pp},
+                        {"decode_s", tg}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("model  %s (%s, %.2f GB of weights) on %s, median of %u runs\n",
+                o.model.dir.c_str(), std::string(model::family_name(cfg.family)).c_str(),
+                double(s.weight_bytes()) / 1e9, dev.c_str(), o.reps);
+    std::printf("%-10s %8s %12s\n", "test", "tokens", "tok/s");
+    std::printf("%-10s %8u %12.1f\n", "prefill", o.prompt, pp_tps);
+    std::printf("%-10s %8u %12.1f   %.0f GB/s effective, %.1f%% of measured read %.0f GB/s\n",
+                "decode", o.gen, tg_tps, gbs, 100 * frac, ceil.read_gbs);
+  }
+  return m.context->validation_messages() ? 1 : 0;
+}
+
+Registration reg{
+    {"bench", "Prefill and decode speed of a model (like llama-bench)", [](CLI::App& sub) {
+       auto o = std::make_shared<Options>();
+       o->model.add_to(sub, false);
+       sub.add_option("-p,--prompt", o->prompt, "Prompt tokens (default 512)");
+       sub.add_option("-n,--gen", o->gen, "Generated tokens (default 128)");
+       sub.add_option("-r,--reps", o->reps, "Timed runs (default 3)")->check(CLI::Range(1u, 1000u));
+       sub.add_option("--batch", o->batch, "Prefill chunk (default 512)")
+           ->check(CLI::Range(1u, 1u << 20));
+       sub.add_flag("--json", o->json, "Print JSON");
+       return [o]() -> int { return run(*o); };
+     }}};
+
+}  // namespace
+}  // namespace vkllm::cli
