@@ -30,6 +30,18 @@ Device::Device(const Instance& instance, const DeviceInfo& info, DeviceOptions o
   if (!info_.subgroup_arithmetic)
     fail("vulkan: {} lacks subgroup arithmetic in compute shaders, which vkllm needs", info_.name);
 
+  // glslang compiles GL_NV_cooperative_matrix shaders for the Vulkan memory model:
+  // without it the cooperative-matrix kernels cannot run, so the device has none.
+  VkPhysicalDeviceVulkan12Features supported12{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceFeatures2 supported2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  supported2.pNext = &supported12;
+  vkGetPhysicalDeviceFeatures2(info_.physical, &supported2);
+  if (info_.coopmat_nv && !supported12.vulkanMemoryModel) {
+    info_.coopmat_nv = false;
+    info_.coopmat_shapes.clear();
+  }
+
   std::vector<const char*> exts{VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
   if (info_.memory_budget) exts.push_back(VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
   if (info_.coopmat_nv) exts.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
@@ -49,6 +61,7 @@ Device::Device(const Instance& instance, const DeviceInfo& info, DeviceOptions o
   f12.shaderInt8 = info_.int8;
   f12.storageBuffer8BitAccess = info_.storage8;
   f12.timelineSemaphore = VK_TRUE;
+  f12.vulkanMemoryModel = info_.coopmat_nv;
   VkPhysicalDeviceSubgroupSizeControlFeatures sgc{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
   sgc.subgroupSizeControl = info_.subgroup_size_control;

@@ -7,6 +7,7 @@
 
 #include "engine/kernels/activation.h"
 #include "engine/kernels/elementwise.h"
+#include "engine/kernels/matmul.h"
 #include "engine/kernels/matvec.h"
 #include "tests/harness/harness.h"
 
@@ -27,8 +28,11 @@ OpCase bias_case(std::mt19937& rng, DType b, size_t rows, size_t n);
 OpCase softcap_case(std::mt19937& rng, size_t n, float cap);
 OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
 
-// Y = X W^T for prefill: X [t, k] f32, W [n, k].
-OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k);
+// Y = X W^T for prefill: X [t, k] f32, W [n, k]. Precision F16 asks for the
+// cooperative-matrix path ("coopmat" in the shape); a device without it runs the
+// fp32 path, as the engine would.
+OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                   kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 
 // Attention: `tokens` queries at positions first_pos.. against a cache holding
 // every position up to the last query (engine/kernels/attention.h).

@@ -1,0 +1,189 @@
+#version 450
+// Y[t, n] = sum_k X[t, k] * W[n, k] on tensor cores (GL_NV_cooperative_matrix): X [T, K]
+// f32, W [N, K] row-major in f32/f16/bf16 (A_*), Y [T, N] f32. Both inputs are rounded
+// to f16 in shared memory; the products accumulate in f32 16x16 matrices.
+//
+// A workgroup of 8 subgroups of 32 computes a 128 x 128 tile of Y, each subgroup a
+// 64 x 32 block (4 x 2 accumulators), walking K in steps of 32 with two shared
+// stages: the next step's global loads are in flight while this step multiplies.
+// Edges are bounds-checked (zero-filled inputs, staged outputs), so t, n and k are
+// arbitrary; 16-byte loads and direct stores are used where the host says the
+// shape and offsets allow them (flags).
+#extension GL_GOOGLE_include_directive : require
+#extension GL_NV_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_EXT_control_flow_attributes : require
+#include "types.glsl"
+
+layout(local_size_x = 256) in;
+
+const uint VEC_LOADS = 1;     // k % 8 == 0 and X, W offsets 16-byte aligned
+const uint DIRECT_STORE = 2;  // n % 4 == 0 and Y offset 16-byte aligned
+
+layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; } p;
+layout(binding = 0) readonly buffer X { float x[]; };
+layout(binding = 0) readonly buffer X4 { vec4 x4[]; };
+layout(binding = 1) readonly buffer W { A_T w[]; };
+#if defined(A_F32)
+layout(binding = 1) readonly buffer W4 { vec4 w4[]; };
+#else
+layout(binding = 1) readonly buffer W8 { uvec4 w8[]; };
+#endif
+layout(binding = 2) writeonly buffer Y { float y[]; };
+
+// Workgroup tile t x n and k step; BM == BN (load_step shares row indices).
+const uint BM = 128, BN = 128, BK = 32;
+const uint WM = 64, WN = 32;             // subgroup block
+const uint FM = WM / 16, FN = WN / 16;   // accumulators per subgroup
+const uint THREADS = 256;
+// Shared rows hold BK halfs plus 8 of padding (80 bytes): 16-byte aligned for the
+// matrix loads and free of bank conflicts. Units are uvec4 = 8 halfs.
+const uint LD = (BK + 8) / 8;
+const uint CHUNKS = BK / 8;                   // 8-element chunks per row and step
+const uint PER_THREAD = BM * CHUNKS / THREADS;  // chunks of X (and of W) per thread
+const uint STAGE_A = BM * LD, STAGE_B = BN * LD;
+
+shared uvec4 sa[2 * STAGE_A];  // X tiles [BM][BK] f16, two stages; output staging after
+shared uvec4 sb[2 * STAGE_B];  // W tiles [BN][BK] f16, two stages
+
+#define MAT16 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16>
+#define MAT32 fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+
+#if defined(A_F16)
+#define W_BITS(v) uint(float16BitsToUint16(v))
+#elif defined(A_BF16)
+#define W_BITS(v) uint(v)
+#endif
+
+uint t0, n0, tid;
+// Global loads in flight for the next step, kept raw so they are awaited only when
+// written to shared memory after the multiply.
+vec4 xr[PER_THREAD][2];
+#if defined(A_F32)
+vec4 wr[PER_THREAD][2];
+#else
+uvec4 wr[PER_THREAD];
+#endif
+
+uvec4 pack8(vec4 lo, vec4 hi) {
+  return uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy),
+               packHalf2x16(hi.zw));
+}
+
+void load_step(uint k0) {
+  const bool vec = (p.flags & VEC_LOADS) != 0;
+  [[unroll]] for (uint i = 0; i < PER_THREAD; ++i) {
+    const uint e = tid + i * THREADS, r = e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
+    const uint gt = t0 + r, gn = n0 + r;
+    if (vec) {
+      // k % 8 == 0: a chunk is wholly inside k or wholly past it.
+      const bool xin = gt < p.t && gk < p.k, win = gn < p.n && gk < p.k;
+      const uint xi = (gt * p.k + gk) / 4;
+      xr[i][0] = xin ? x4[xi] : vec4(0);
+      xr[i][1] = xin ? x4[xi + 1] : vec4(0);
+#if defined(A_F32)
+      const uint wi = (gn * p.k + gk) / 4;
+      wr[i][0] = win ? w4[wi] : vec4(0);
+      wr[i][1] = win ? w4[wi + 1] : vec4(0);
+#else
+      wr[i] = win ? w8[(gn * p.k + gk) / 8] : uvec4(0);
+#endif
+    } else {
+      float xv[8];
+      [[unroll]] for (uint j = 0; j < 8; ++j)
+        xv[j] = (gt < p.t && gk + j < p.k) ? x[gt * p.k + gk + j] : 0.0;
+      xr[i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
+      xr[i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
+#if defined(A_F32)
+      float wv[8];
+      [[unroll]] for (uint j = 0; j < 8; ++j)
+        wv[j] = (gn < p.n && gk + j < p.k) ? w[gn * p.k + gk + j] : 0.0;
+      wr[i][0] = vec4(wv[0], wv[1], wv[2], wv[3]);
+      wr[i][1] = vec4(wv[4], wv[5], wv[6], wv[7]);
+#else
+      uint wv[8];
+      [[unroll]] for (uint j = 0; j < 8; ++j)
+        wv[j] = (gn < p.n && gk + j < p.k) ? W_BITS(w[gn * p.k + gk + j]) : 0u;
+      wr[i] = uvec4(wv[0] | (wv[1] << 16), wv[2] | (wv[3] << 16), wv[4] | (wv[5] << 16),
+                    wv[6] | (wv[7] << 16));
+#endif
+    }
+  }
+}
+
+void store_step(uint stage) {
+  [[unroll]] for (uint i = 0; i < PER_THREAD; ++i) {
+    const uint e = tid + i * THREADS, at = (e / CHUNKS) * LD + e % CHUNKS;
+    sa[stage * STAGE_A + at] = pack8(xr[i][0], xr[i][1]);
+#if defined(A_F32)
+    sb[stage * STAGE_B + at] = pack8(wr[i][0], wr[i][1]);
+#elif defined(A_F16)
+    sb[stage * STAGE_B + at] = wr[i];
+#else
+    const uvec4 u = wr[i];
+    sb[stage * STAGE_B + at] = pack8(vec4(unpack_bf16x2(u.x), unpack_bf16x2(u.y)),
+                                     vec4(unpack_bf16x2(u.z), unpack_bf16x2(u.w)));
+#endif
+  }
+}
+
+void main() {
+  tid = gl_LocalInvocationID.x;
+  // x walks t so that the workgroups sharing a W tile run together and W is read
+  // from memory about once.
+  t0 = gl_WorkGroupID.x * BM;
+  n0 = gl_WorkGroupID.y * BN;
+  const uint sg = gl_SubgroupID;
+  const uint wm = sg / (BN / WN), wn = sg % (BN / WN);
+
+  MAT32 acc[FM][FN];
+  [[unroll]] for (uint i = 0; i < FM; ++i)
+    [[unroll]] for (uint j = 0; j < FN; ++j) acc[i][j] = MAT32(0.0);
+
+  const uint steps = (p.k + BK - 1) / BK;
+  load_step(0);
+  store_step(0);
+  barrier();
+  for (uint s = 0; s < steps; ++s) {
+    // One barrier per step: stage s^1 was last read in step s-1, before its barrier.
+    const uint stage = s & 1;
+    const bool more = s + 1 < steps;
+    if (more) load_step((s + 1) * BK);
+    [[unroll]] for (uint kk = 0; kk < BK / 16; ++kk) {
+      MAT16 a[FM], b[FN];
+      [[unroll]] for (uint i = 0; i < FM; ++i)
+        coopMatLoadNV(a[i], sa, stage * STAGE_A + (wm * WM + i * 16) * LD + kk * 2, LD, false);
+      // W rows are B's columns: B [k][n] is column-major in sb.
+      [[unroll]] for (uint j = 0; j < FN; ++j)
+        coopMatLoadNV(b[j], sb, stage * STAGE_B + (wn * WN + j * 16) * LD + kk * 2, LD, true);
+      [[unroll]] for (uint i = 0; i < FM; ++i)
+        [[unroll]] for (uint j = 0; j < FN; ++j)
+          acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
+    }
+    if (more) store_step(stage ^ 1);
+    barrier();
+  }
+
+  // Whole in-bounds 16 x 16 blocks go straight to Y; edge blocks are staged through
+  // this subgroup's 1 KiB of sa (free after the last barrier) and written per element.
+  const uint lane = gl_SubgroupInvocationID, stage_at = sg * 64;
+  [[unroll]] for (uint i = 0; i < FM; ++i)
+    [[unroll]] for (uint j = 0; j < FN; ++j) {
+      const uint gt0 = t0 + wm * WM + i * 16, gn0 = n0 + wn * WN + j * 16;
+      if (gt0 >= p.t || gn0 >= p.n) continue;
+      if ((p.flags & DIRECT_STORE) != 0 && gt0 + 16 <= p.t && gn0 + 16 <= p.n) {
+        coopMatStoreNV(acc[i][j], y, gt0 * p.n + gn0, p.n, false);
+        continue;
+      }
+      coopMatStoreNV(acc[i][j], sa, stage_at, 4, false);  // 16 floats = 4 uvec4 per row
+      subgroupMemoryBarrierShared();
+      subgroupBarrier();
+      for (uint e = lane; e < 256; e += gl_SubgroupSize) {
+        const uint r = e / 16, c = e % 16;
+        if (gt0 + r < p.t && gn0 + c < p.n)
+          y[(gt0 + r) * p.n + gn0 + c] = uintBitsToFloat(sa[stage_at + e / 4][e % 4]);
+      }
+      subgroupBarrier();
+    }
+}
