@@ -52,7 +52,8 @@ TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, flo
   return y;
 }
 
-TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w) {
+TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
+                kernels::MatmulPrecision precision) {
   const Tensor &xt = g.tensor(x), &wt = g.tensor(w);
   expect_f32(xt, "linear");
   const uint32_t k = uint32_t(xt.shape.back()), t = uint32_t(rows_of(xt));
@@ -69,7 +70,8 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w) {
     });
   } else {
     g.op("matmul", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-      kernels::matmul(s, wtype, in[0], in[1], out[0], t, n, k);
+      kernels::matmul(s, kernels::matmul_key(s.device().info(), wtype, precision), in[0], in[1],
+                      out[0], t, n, k);
     });
   }
   return y;

@@ -8,6 +8,7 @@
 #include "engine/graph/graph.h"
 #include "engine/kernels/activation.h"
 #include "engine/kernels/attention.h"
+#include "engine/kernels/matmul.h"
 
 namespace vkllm::graph::ops {
 
@@ -20,8 +21,11 @@ TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, flo
                   bool add_one, uint32_t n = 0);
 
 // y [tokens, n] = x [tokens, k] W^T, W [n, k] (a Linear weight): matrix-vector
-// for one token, tiled matrix-matrix otherwise.
-TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w);
+// for one token, tiled matrix-matrix otherwise. With F16 precision the
+// matrix-matrix product may round its inputs to f16 for tensor cores (where the
+// device has them); F32 keeps every input exact.
+TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
+                kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 
 // x [rows, n] += b [n], in place.
 void add_bias(GraphBuilder& g, TensorId x, TensorId b);

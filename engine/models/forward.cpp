@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/base/error.h"
+#include "engine/graph/ops.h"
 
 namespace vkllm::models {
 
@@ -81,6 +82,12 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   range.offset += first_row * row_bytes;
   range.size = rows * row_bytes;
   return g.weight(r.expected.name + "[" + name + "]", r.dtype, {rows, cols}, range);
+}
+
+TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
+  return graph::ops::linear(
+      g, name, x, w,
+      shape.cache == DType::F32 ? kernels::MatmulPrecision::F32 : kernels::MatmulPrecision::F16);
 }
 
 TensorId Forward::k_cache(int il) {

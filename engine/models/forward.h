@@ -37,11 +37,11 @@ struct ForwardResources {
 };
 
 struct ForwardShape {
-  uint32_t tokens = 1;     // tokens of this step
-  bool decode = false;     // split-K decode attention (tokens == 1)
-  bool all_logits = true;  // logits for every token, else only the last
-  uint32_t ctx = 0;        // KV cache rows
-  DType cache = DType::F16;
+  uint32_t tokens = 1;       // tokens of this step
+  bool decode = false;       // split-K decode attention (tokens == 1)
+  bool all_logits = true;    // logits for every token, else only the last
+  uint32_t ctx = 0;          // KV cache rows
+  DType cache = DType::F16;  // F32 (--precision f32) also keeps matrix products exact
 };
 
 class Forward {
@@ -71,6 +71,10 @@ class Forward {
   TensorId w(model::WeightRole role, int layer = -1);
   TensorId w_rows(model::WeightRole role, int layer, uint64_t first_row, uint64_t rows,
                   const std::string& name);
+
+  // A Linear: tensor-core (f16-input) matrix products at default precision,
+  // exact fp32 ones with --precision f32.
+  TensorId linear(const std::string& name, TensorId x, TensorId w);
 
   TensorId k_cache(int il);
   TensorId v_cache(int il);

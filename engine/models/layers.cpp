@@ -19,7 +19,7 @@ TensorId norm(Forward& f, TensorId x, WeightRole role, int il, const std::string
 
 TensorId project(Forward& f, TensorId x, WeightRole weight, WeightRole bias, int il,
                  const std::string& what) {
-  TensorId y = ops::linear(f.g, Forward::name(what, il), x, f.w(weight, il));
+  TensorId y = f.linear(Forward::name(what, il), x, f.w(weight, il));
   if (f.has(bias, il)) ops::add_bias(f.g, y, f.w(bias, il));
   return y;
 }
@@ -65,7 +65,7 @@ TensorId output_logits(Forward& f, TensorId x) {
   // Tied embeddings: the output projection is the token embedding.
   const WeightRole head =
       f.has(WeightRole::LmHead) ? WeightRole::LmHead : WeightRole::TokenEmbedding;
-  TensorId logits = ops::linear(f.g, "logits", x, f.w(head));
+  TensorId logits = f.linear("logits", x, f.w(head));
   if (f.cfg.final_logit_softcapping > 0)
     ops::softcap(f.g, logits, float(f.cfg.final_logit_softcapping));
   f.g.mark_output(logits);

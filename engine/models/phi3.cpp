@@ -19,16 +19,16 @@ TensorId build_phi3(Forward& f) {
     f.layer(il);
     auto name = [il](const char* what) { return Forward::name(what, il); };
     TensorId h = norm(f, x, R::AttnNorm, il, "attn_norm");
-    TensorId q = ops::linear(f.g, name("q"), h, f.w_rows(R::QKV, il, 0, qs, "q"));
-    TensorId k = ops::linear(f.g, name("k"), h, f.w_rows(R::QKV, il, qs, kvs, "k"));
-    TensorId v = ops::linear(f.g, name("v"), h, f.w_rows(R::QKV, il, qs + kvs, kvs, "v"));
+    TensorId q = f.linear(name("q"), h, f.w_rows(R::QKV, il, 0, qs, "q"));
+    TensorId k = f.linear(name("k"), h, f.w_rows(R::QKV, il, qs, kvs, "k"));
+    TensorId v = f.linear(name("v"), h, f.w_rows(R::QKV, il, qs + kvs, kvs, "v"));
     TensorId a = self_attention(f, q, k, v, il);
     TensorId o = project(f, a, R::O, R::OBias, il, "attn_out");
     x = ops::add(f.g, name("attn_residual"), x, o);
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
-    TensorId gate = ops::linear(f.g, name("ffn_gate"), h, f.w_rows(R::GateUp, il, 0, ffn, "gate"));
-    TensorId up = ops::linear(f.g, name("ffn_up"), h, f.w_rows(R::GateUp, il, ffn, ffn, "up"));
+    TensorId gate = f.linear(name("ffn_gate"), h, f.w_rows(R::GateUp, il, 0, ffn, "gate"));
+    TensorId up = f.linear(name("ffn_up"), h, f.w_rows(R::GateUp, il, ffn, ffn, "up"));
     x = ops::add(f.g, name("out"), x, gated_mlp(f, gate, up, il));
   }
   return output_logits(f, x);
