@@ -33,6 +33,7 @@ Bpe::Bpe(const nlohmann::json& spec, const JsonPath& path) {
     fail("{}: expected an object of token -> id, found {}", (path / "vocab").where,
          describe(vocab));
   vocab_.reserve(vocab.size());
+  char_ids_.reserve(1024);
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     if (!it.value().is_number_integer() || it.value().get<std::int64_t>() < 0)
       fail("{}: token '{}' has id {}, expected a non-negative integer", (path / "vocab").where,
@@ -45,6 +46,10 @@ Bpe::Bpe(const nlohmann::json& spec, const JsonPath& path) {
     }
     id_to_token_[id] = it.key();
     has_id_[id] = true;
+    std::size_t i = 0;
+    if (const char32_t cp = next_codepoint(it.key(), i);
+        i == it.key().size() && is_valid_utf8(it.key()))
+      char_ids_.insert_or_assign(cp, id);
   }
 
   const auto& merges = require(spec, path, "merges");
@@ -76,8 +81,9 @@ Bpe::Bpe(const nlohmann::json& spec, const JsonPath& path) {
            ia == vocab_.end()   ? a
            : ib == vocab_.end() ? b
                                 : a + b);
-    merges_.emplace(pair_key(ia->second, ib->second),
-                    Merge{static_cast<std::int32_t>(rank), im->second});
+    // A repeated pair keeps its last rank, as Hugging Face's merge map does.
+    merges_.insert_or_assign(pair_key(ia->second, ib->second),
+                             Merge{static_cast<std::int32_t>(rank), im->second});
   }
 
   const std::string unk = optional_string(spec, path, "unk_token", "");
@@ -150,11 +156,11 @@ void Bpe::merge_word(std::string_view piece, std::vector<TokenId>& out) const {
   TokenId pending_unk = -1;  // an unk not yet added (fuse_unk grows it)
   for (std::size_t i = 0; i < piece.size();) {
     const std::size_t start = i;
-    next_codepoint(piece, i);
+    const char32_t cp = next_codepoint(piece, i);
     const std::string_view ch = piece.substr(start, i - start);
-    if (auto it = vocab_.find(ch); it != vocab_.end()) {
+    if (const TokenId* id = char_ids_.find(cp)) {
       if (pending_unk >= 0) add(pending_unk), pending_unk = -1;
-      add(it->second);
+      add(*id);
       continue;
     }
     if (byte_fallback_) {
@@ -186,8 +192,8 @@ void Bpe::merge_word(std::string_view piece, std::vector<TokenId>& out) const {
   auto consider = [&](int pos) {
     const int nxt = sym[pos].next;
     if (nxt < 0) return;
-    if (auto it = merges_.find(pair_key(sym[pos].id, sym[nxt].id)); it != merges_.end())
-      queue.push({it->second.rank, pos, it->second.merged});
+    if (const Merge* m = merges_.find(pair_key(sym[pos].id, sym[nxt].id)))
+      queue.push({m->rank, pos, m->merged});
   };
   for (int p = 0; p + 1 < static_cast<int>(sym.size()); ++p) consider(p);
   while (!queue.empty()) {
@@ -196,8 +202,8 @@ void Bpe::merge_word(std::string_view piece, std::vector<TokenId>& out) const {
     Symbol& left = sym[top.pos];
     if (!left.alive || left.next < 0) continue;
     Symbol& right = sym[left.next];
-    auto it = merges_.find(pair_key(left.id, right.id));
-    if (it == merges_.end() || it->second.merged != top.merged) continue;  // stale entry
+    const Merge* m = merges_.find(pair_key(left.id, right.id));
+    if (!m || m->merged != top.merged) continue;  // stale entry
     left.id = top.merged;
     right.alive = false;
     left.next = right.next;
