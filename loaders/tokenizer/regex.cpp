@@ -1,5 +1,6 @@
 #include "loaders/tokenizer/regex.h"
 
+#include <fmt/format.h>
 #include <pcre2.h>
 
 #include "engine/base/error.h"
@@ -56,8 +57,9 @@ Regex::Regex(const std::string& source, std::string_view what) {
   if (!code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
-    fail("{}: invalid regex '{}' at offset {}: {}", what, source, offset,
-         reinterpret_cast<const char*>(msg));
+    // The offset is into the rewritten pattern; name it only when nothing was rewritten.
+    const std::string at = pattern == source ? fmt::format(" at offset {}", offset) : "";
+    fail("{}: invalid regex '{}'{}: {}", what, source, at, reinterpret_cast<const char*>(msg));
   }
   jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   code_ = code;
