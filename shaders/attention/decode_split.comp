@@ -7,7 +7,8 @@
 // [max_pos, kv_heads, head_dim] in f16 or f32 (A_*). Outputs, record
 // i = (t * heads + h) * splits + chunk: part_o [i, head_dim], part_ml [i, 2] = (m, l);
 // an empty chunk writes m = l = 0 and o = 0.
-// Keys go through in tiles of TILE (= the workgroup size), one key per thread.
+// Keys go through in tiles of TILE (= the workgroup size): each subgroup scores
+// keys with its lanes splitting the head dims, then thread i owns key i of the tile.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #include "types.glsl"
@@ -33,6 +34,7 @@ layout(binding = 5) writeonly buffer PML { float part_ml[]; };
 
 shared float qs[HD_MAX];
 shared float ps[TILE];
+shared float ss[TILE];  // the tile's scores
 shared float red[MAX_SUBGROUPS];
 
 float workgroup_max(float v) {
@@ -74,22 +76,26 @@ void main() {
   float acc[DPT];
   for (uint i = 0; i < DPT; ++i) acc[i] = 0.0;
   for (uint k0 = begin; k0 < end; k0 += TILE) {
-    const uint key = k0 + tid;
-    const bool visible = key < end;
-    float s = NEG_BIG;
-    if (visible) {
-      const uint base = key * kv_row + kvh * hd;
+    // Scores of the tile: subgroup g takes keys g, g + subgroups, ...; its lanes split
+    // the head dims, so each key row is read by consecutive lanes (coalesced).
+    const uint nk = min(TILE, end - k0);
+    for (uint j = gl_SubgroupID; j < nk; j += gl_NumSubgroups) {
+      const uint base = (k0 + j) * kv_row + kvh * hd;
       float dot = 0.0;
-      for (uint d = 0; d < hd; ++d) dot += qs[d] * A_LOAD(kc[base + d]);
-      s = cap_score(dot, p.softcap);
+      for (uint d = gl_SubgroupInvocationID; d < hd; d += gl_SubgroupSize)
+        dot += qs[d] * A_LOAD(kc[base + d]);
+      dot = subgroupAdd(dot);
+      if (subgroupElect()) ss[j] = cap_score(dot, p.softcap);
     }
+    barrier();
+    const bool visible = tid < nk;
+    const float s = visible ? ss[tid] : NEG_BIG;
     const float m_new = max(m, workgroup_max(s));
     const float alpha = exp(m - m_new);
     const float pk = visible ? exp(s - m_new) : 0.0;
     l = l * alpha + pk;
     ps[tid] = pk;
     barrier();
-    const uint nk = min(TILE, end - k0);
     for (uint i = 0; i < DPT; ++i) {
       const uint d = tid + i * TILE;
       if (d < hd) {
