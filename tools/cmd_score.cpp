@@ -13,6 +13,7 @@
 #include "engine/base/progress.h"
 #include "loaders/safetensors/writer.h"
 #include "tools/command.h"
+#include "tools/generation_options.h"
 #include "tools/model_options.h"
 
 namespace vkllm::cli {
@@ -20,42 +21,24 @@ namespace {
 
 struct Options {
   ModelOptions model;
-  std::string ids, ids_file, out;
+  std::string ids, ids_file, text, out;
   uint32_t batch = 512;
   bool decode_check = false, json = false;
 };
 
-// Integers separated by commas and/or whitespace.
-std::vector<uint32_t> parse_ids(const std::string& text, const std::string& where) {
-  std::vector<uint32_t> ids;
-  std::string s = text;
-  for (char& c : s)
-    if (c == ',') c = ' ';
-  std::istringstream in(s);
-  std::string tok;
-  while (in >> tok) {
-    size_t used = 0;
-    long long v = -1;
-    try {
-      v = std::stoll(tok, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != tok.size() || v < 0 || v > 0xffffffffll)
-      fail("{}: '{}' (item {}) is not a token id", where, tok, ids.size());
-    ids.push_back(uint32_t(v));
-  }
-  if (ids.empty()) fail("{}: no token ids", where);
-  return ids;
-}
-
 std::vector<uint32_t> read_ids(const Options& o) {
-  if (!o.ids.empty()) return parse_ids(o.ids, "--ids");
+  if (!o.ids.empty()) return parse_token_ids(o.ids, "--ids");
+  if (!o.text.empty()) {
+    std::unique_ptr<tok::Tokenizer> tokenizer = load_tokenizer_if_any(o.model.folder());
+    if (!tokenizer)
+      fail("score: {} has no tokenizer.json; give the sequence with --ids", o.model.folder());
+    return encode_ids(*tokenizer, o.text, true);
+  }
   std::ifstream in(o.ids_file);
   if (!in) fail("--ids-file {}: cannot open the file", o.ids_file);
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_ids(ss.str(), o.ids_file);
+  return parse_token_ids(ss.str(), o.ids_file);
 }
 
 // -log softmax(row)[target], in double.
@@ -129,15 +112,18 @@ Registration reg{
        auto* ids = sub.add_option("--ids", o->ids, "Token ids: 1,2,3");
        auto* file =
            sub.add_option("--ids-file", o->ids_file, "File of whitespace- or comma-separated ids");
+       auto* text =
+           sub.add_option("--text", o->text, "Text, tokenized with the folder's tokenizer");
        ids->excludes(file);
+       text->excludes(ids)->excludes(file);
        sub.add_option("--out", o->out, "Write logits [T, V] F32 to this safetensors file");
        sub.add_option("--batch", o->batch, "Prefill chunk in tokens (default 512)");
        sub.add_flag("--decode-check", o->decode_check,
                     "Run one token at a time through the decode path");
        sub.add_flag("--json", o->json, "Print JSON");
        return [o]() -> int {
-         if (o->ids.empty() && o->ids_file.empty())
-           fail("score: give the sequence with --ids or --ids-file");
+         if (o->ids.empty() && o->ids_file.empty() && o->text.empty())
+           fail("score: give the sequence with --ids, --ids-file or --text");
          return run(*o);
        };
      }}};

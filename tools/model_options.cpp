@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <sstream>
 
 #include "engine/base/error.h"
 #include "engine/base/log.h"
@@ -12,8 +14,20 @@
 
 namespace vkllm::cli {
 
-void ModelOptions::add_to(CLI::App& sub, bool with_dump) {
-  sub.add_option("-m,--model", dir, "Model folder (config.json, *.safetensors)")->required();
+std::string demo_model_dir() {
+  if (const char* env = std::getenv("VKLLM_DEMO_MODEL"); env && *env) return env;
+  return VKLLM_DEMO_MODEL_DIR;
+}
+
+std::string ModelOptions::folder() const {
+  return dir.empty() ? demo_model_dir() : dir;
+}
+
+void ModelOptions::add_to(CLI::App& sub, bool with_dump, bool demo_default) {
+  auto* m = sub.add_option("-m,--model", dir,
+                           demo_default ? "Model folder (default: the bundled demo model)"
+                                        : "Model folder (config.json, *.safetensors)");
+  if (!demo_default) m->required();
   sub.add_option("--device", device,
                  "Device index or name; a comma list opens several (0,1), or one twice (0,0)");
   sub.add_option("--device-map", device_map,
@@ -27,12 +41,36 @@ void ModelOptions::add_to(CLI::App& sub, bool with_dump) {
     sub.add_option("--dump", dump, "Intermediates to write beside the logits (layers.0.attn_norm)");
 }
 
+// Integers separated by commas and/or whitespace.
+std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string& where) {
+  std::vector<uint32_t> ids;
+  std::string s = text;
+  for (char& c : s)
+    if (c == ',') c = ' ';
+  std::istringstream in(s);
+  std::string tok;
+  while (in >> tok) {
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(tok, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != tok.size() || v < 0 || v > 0xffffffffll)
+      fail("{}: '{}' (item {}) is not a token id", where, tok, ids.size());
+    ids.push_back(uint32_t(v));
+  }
+  if (ids.empty()) fail("{}: no token ids", where);
+  return ids;
+}
+
 OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
   OpenModel m;
   m.context =
       std::make_unique<vk::Context>(vk::ContextOptions{.device = o.device, .validation = o.debug});
   m.devices = m.context->open_devices(o.device);
-  m.folder = std::make_unique<model::ModelFolder>(model::open_model_folder(o.dir));
+  m.folder = std::make_unique<model::ModelFolder>(model::open_model_folder(o.folder()));
   const model::ModelConfig& cfg = m.folder->config;
   models::Placement placement =
       o.device_map.empty() ? runtime::single_device(cfg)

@@ -19,7 +19,10 @@ struct ModelOptions {
   bool debug = false, profile = false;
   std::vector<std::string> dump;
 
-  void add_to(CLI::App& sub, bool with_dump);
+  // demo_default: -m may be left out, and the bundled demo model is used.
+  void add_to(CLI::App& sub, bool with_dump, bool demo_default = false);
+  // -m, or the demo model's folder when it was left out.
+  std::string folder() const;
 };
 
 // A model opened on its devices: the Vulkan context, the folder, the session.
@@ -29,6 +32,13 @@ struct OpenModel {
   std::unique_ptr<runtime::Session> session;
   std::vector<vk::Device*> devices;
 };
+
+// The bundled demo model's folder: $VKLLM_DEMO_MODEL, else models/demo of the
+// source tree this binary was built from.
+std::string demo_model_dir();
+
+// Token ids separated by commas and/or whitespace; `where` names the source in errors.
+std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string& where);
 
 // ctx_needed: the context to allocate when --ctx is not given (0: the model's).
 OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed);

@@ -38,6 +38,8 @@ case "$mode" in
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVKLLM_TESTS=OFF
     cmake --build "$build" --target vkllm -j "$jobs"
     "$build/tools/vkllm" devices
+    # The bundled demo model (models/demo) writes a story, streamed as it comes.
+    "$build/tools/vkllm" run -p "Once upon a time, there was a little" -n 120
     ;;
   test)
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVKLLM_TESTS=ON

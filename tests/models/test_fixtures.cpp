@@ -13,6 +13,7 @@
 #include "engine/runtime/session.h"
 #include "engine/vulkan/context.h"
 #include "loaders/safetensors/file.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm {
@@ -109,17 +110,7 @@ TEST_P(Fixture, MatchesTransformers) {
   EXPECT_EQ(ctx.validation_messages(), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllFixtures, Fixture,
-                         ::testing::Values("llama-f32", "llama-bf16", "llama-f16",
-                                           "llama-bf16-sharded", "llama3-rope-tied-bf16",
-                                           "llama-medium-bf16", "mistral-sliding-bf16",
-                                           "qwen2-bf16", "qwen3-bf16", "gemma-bf16", "gemma2-bf16",
-                                           "gemma3-bf16", "phi3-bf16"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllFixtures, Fixture, test::all_fixtures(), test::fixture_test_name);
 
 // The layers split over two logical devices give the logits of one device, bit for
 // bit: the same kernels run on the same driver, with a host copy at the boundary.
