@@ -1,5 +1,7 @@
 #include "engine/graph/ops.h"
 
+#include <array>
+
 #include "engine/base/error.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/kernels/embedding.h"
@@ -52,16 +54,26 @@ TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, flo
   return y;
 }
 
-TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
-                kernels::MatmulPrecision precision) {
+namespace {
+
+// Checks x [t, k] against w [n, k]; returns {t, n, k}.
+std::array<uint32_t, 3> linear_dims(GraphBuilder& g, const std::string& name, TensorId x,
+                                    TensorId w) {
   const Tensor &xt = g.tensor(x), &wt = g.tensor(w);
   expect_f32(xt, "linear");
   const uint32_t k = uint32_t(xt.shape.back()), t = uint32_t(rows_of(xt));
-  const uint32_t n = uint32_t(wt.shape[0]);
   if (wt.shape.size() != 2 || wt.shape[1] != k)
     fail("graph: linear '{}': weight '{}' is [{}, {}], input rows have {} features", name, wt.name,
          wt.shape[0], wt.shape.size() > 1 ? wt.shape[1] : 0, k);
-  const DType wtype = wt.dtype;
+  return {t, uint32_t(wt.shape[0]), k};
+}
+
+}  // namespace
+
+TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
+                kernels::MatmulPrecision precision) {
+  const auto [t, n, k] = linear_dims(g, name, x, w);
+  const DType wtype = g.tensor(w).dtype;
   TensorId y = g.activation(std::move(name), DType::F32, {t, n});
   if (t == 1) {
     const kernels::MatvecKey key = kernels::matvec_key(wtype, k);
@@ -74,6 +86,22 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
                       out[0], t, n, k);
     });
   }
+  return y;
+}
+
+TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string name, TensorId x,
+                         TensorId w, TensorId r, kernels::MatmulPrecision precision) {
+  const auto [t, n, k] = linear_dims(g, name, x, w);
+  if (t != 1) return add(g, std::move(name), r, linear(g, std::move(proj_name), x, w, precision));
+  if (g.tensor(r).elements() != n)
+    fail("graph: linear '{}': residual '{}' has {} elements, the product {}", name,
+         g.tensor(r).name, g.tensor(r).elements(), n);
+  kernels::MatvecKey key = kernels::matvec_key(g.tensor(w).dtype, k);
+  key.residual = true;
+  TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  g.op("matvec", {x, w, r}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec_residual(s, key, in[1], in[0], in[2], out[0], n, k);
+  });
   return y;
 }
 

@@ -27,6 +27,13 @@ TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, flo
 TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
                 kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 
+// name = r + x W^T: an output projection and the residual add after it. For one
+// token a single matvec does both (proj_name then names nothing); otherwise the
+// product is proj_name and an add follows.
+TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string name, TensorId x,
+                         TensorId w, TensorId r,
+                         kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
+
 // x [rows, n] += b [n], in place.
 void add_bias(GraphBuilder& g, TensorId x, TensorId b);
 

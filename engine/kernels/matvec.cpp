@@ -9,15 +9,20 @@ MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning) {
   return {weight, k % per_vec == 0, tuning};
 }
 
-void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
-            const vk::BufferRange& y, uint32_t n, uint32_t k) {
-  static constexpr ShaderId shaders[] = {ShaderId::matvec_f32, ShaderId::matvec_f16,
-                                         ShaderId::matvec_bf16};
+namespace {
+
+void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<vk::BufferRange> b,
+                     uint32_t n, uint32_t k) {
+  static constexpr ShaderId plain[] = {ShaderId::matvec_f32, ShaderId::matvec_f16,
+                                       ShaderId::matvec_bf16};
+  static constexpr ShaderId residual[] = {
+      ShaderId::matvec_residual_f32, ShaderId::matvec_residual_f16, ShaderId::matvec_residual_bf16};
   if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
   const auto& info = s.device().info();
   uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
-  vk::PipelineKey pk{.shader = shaders[float_type_index(key.weight, "matvec")],
-                     .bindings = 3,
+  const size_t t = float_type_index(key.weight, "matvec");
+  vk::PipelineKey pk{.shader = key.residual ? residual[t] : plain[t],
+                     .bindings = key.residual ? 4u : 3u,
                      .workgroup = key.tuning.workgroup,
                      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u,
                               std::max(1u, max_subgroups), key.tuning.unroll}};
@@ -26,7 +31,22 @@ void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const
     uint32_t n, k;
   } push{n, k};
   Grid g = grid_for((uint64_t(n) + key.tuning.rows - 1) / key.tuning.rows);
-  s.dispatch(p, {w, x, y}, push, g.x, g.y);
+  s.dispatch(p, b, push, g.x, g.y);
+}
+
+}  // namespace
+
+void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
+            const vk::BufferRange& y, uint32_t n, uint32_t k) {
+  if (key.residual) fail("matvec: a residual key needs matvec_residual");
+  dispatch_matvec(s, key, {w, x, y}, n, k);
+}
+
+void matvec_residual(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w,
+                     const vk::BufferRange& x, const vk::BufferRange& r, const vk::BufferRange& y,
+                     uint32_t n, uint32_t k) {
+  if (!key.residual) fail("matvec_residual: the key has no residual");
+  dispatch_matvec(s, key, {w, x, y, r}, n, k);
 }
 
 }  // namespace vkllm::kernels

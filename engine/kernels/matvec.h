@@ -20,11 +20,18 @@ struct MatvecKey {
   DType weight;
   bool vectorized;  // k is a multiple of the 16-byte vector width: 16-byte loads
   MatvecTuning tuning;
+  bool residual = false;  // y = W x + r (matvec_residual)
 };
 
 MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {});
 
 void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
             const vk::BufferRange& y, uint32_t n, uint32_t k);
+
+// y = W x + r: the residual add after an output projection, in the same pass
+// (a decode step saves a dispatch and a dependent barrier per add). key.residual.
+void matvec_residual(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w,
+                     const vk::BufferRange& x, const vk::BufferRange& r, const vk::BufferRange& y,
+                     uint32_t n, uint32_t k);
 
 }  // namespace vkllm::kernels

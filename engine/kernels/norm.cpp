@@ -9,7 +9,10 @@ void rmsnorm(vk::Stream& s, const RmsNormKey& key, const vk::BufferRange& x,
              float eps) {
   static constexpr ShaderId shaders[] = {ShaderId::rmsnorm_f32, ShaderId::rmsnorm_f16,
                                          ShaderId::rmsnorm_bf16};
-  constexpr uint32_t wg = 256;
+  // About 4 elements per thread: a decode step's one row of 4096 is latency-bound,
+  // and 1024 threads issue its loads at once.
+  uint32_t wg = 64;
+  while (wg < 1024 && wg * 4 < n) wg *= 2;
   uint32_t max_subgroups = wg / std::max(1u, s.device().info().min_subgroup_size);
   const auto& p =
       s.device().pipelines().get({.shader = shaders[float_type_index(key.weight, "norm")],

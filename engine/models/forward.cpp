@@ -84,10 +84,19 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   return g.weight(r.expected.name + "[" + name + "]", r.dtype, {rows, cols}, range);
 }
 
+namespace {
+kernels::MatmulPrecision precision_of(const ForwardShape& shape) {
+  return shape.cache == DType::F32 ? kernels::MatmulPrecision::F32 : kernels::MatmulPrecision::F16;
+}
+}  // namespace
+
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
-  return graph::ops::linear(
-      g, name, x, w,
-      shape.cache == DType::F32 ? kernels::MatmulPrecision::F32 : kernels::MatmulPrecision::F16);
+  return graph::ops::linear(g, name, x, w, precision_of(shape));
+}
+
+TensorId Forward::linear_residual(const std::string& proj, const std::string& sum, TensorId x,
+                                  TensorId w, TensorId residual) {
+  return graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
 }
 
 TensorId Forward::k_cache(int il) {

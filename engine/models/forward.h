@@ -75,6 +75,9 @@ class Forward {
   // A Linear: tensor-core (f16-input) matrix products at default precision,
   // exact fp32 ones with --precision f32.
   TensorId linear(const std::string& name, TensorId x, TensorId w);
+  // sum = residual + x W^T (graph::ops::linear_residual at this forward's precision).
+  TensorId linear_residual(const std::string& proj, const std::string& sum, TensorId x, TensorId w,
+                           TensorId residual);
 
   TensorId k_cache(int il);
   TensorId v_cache(int il);

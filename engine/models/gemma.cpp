@@ -19,13 +19,12 @@ TensorId build_gemma(Forward& f) {
     TensorId k = project(f, h, R::K, R::KBias, il, "k");
     TensorId v = project(f, h, R::V, R::VBias, il, "v");
     TensorId a = self_attention(f, q, k, v, il);
-    TensorId o = project(f, a, R::O, R::OBias, il, "attn_out");
-    x = graph::ops::add(f.g, Forward::name("attn_residual", il), x, o);
+    x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
     TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");
     TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");
-    x = graph::ops::add(f.g, Forward::name("out", il), x, gated_mlp(f, gate, up, il));  // GELU
+    x = residual_gated_mlp(f, x, gate, up, il, "out");  // GELU
   }
   return output_logits(f, x);
 }

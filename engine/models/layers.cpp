@@ -50,11 +50,32 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) 
   return ops::attention(f.g, Forward::name("attn", il), key, shape, f.shape.decode, q, kc, vc, pos);
 }
 
-TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il) {
+namespace {
+TensorId gated_activation(Forward& f, TensorId gate, TensorId up, int il) {
   const auto act = f.cfg.activation == model::Activation::Silu ? kernels::Activation::SiLU
                                                                : kernels::Activation::GeluTanh;
-  TensorId h = ops::gated(f.g, Forward::name("ffn_act", il), act, gate, up);
-  return project(f, h, WeightRole::Down, WeightRole::DownBias, il, "ffn_down");
+  return ops::gated(f.g, Forward::name("ffn_act", il), act, gate, up);
+}
+}  // namespace
+
+TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il) {
+  return project(f, gated_activation(f, gate, up, il), WeightRole::Down, WeightRole::DownBias, il,
+                 "ffn_down");
+}
+
+TensorId residual_project(Forward& f, TensorId residual, TensorId x, WeightRole weight,
+                          WeightRole bias, int il, const std::string& what,
+                          const std::string& sum) {
+  if (f.has(bias, il))
+    return ops::add(f.g, Forward::name(sum, il), residual, project(f, x, weight, bias, il, what));
+  return f.linear_residual(Forward::name(what, il), Forward::name(sum, il), x, f.w(weight, il),
+                           residual);
+}
+
+TensorId residual_gated_mlp(Forward& f, TensorId residual, TensorId gate, TensorId up, int il,
+                            const std::string& sum) {
+  return residual_project(f, residual, gated_activation(f, gate, up, il), WeightRole::Down,
+                          WeightRole::DownBias, il, "ffn_down", sum);
 }
 
 TensorId output_logits(Forward& f, TensorId x) {

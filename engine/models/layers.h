@@ -29,6 +29,14 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il);
 // act(gate) * up with cfg's activation, then the down projection.
 TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il);
 
+// residual + x W^T (+ bias): an output projection and the residual add after it,
+// fused into one pass for a decode step. `what` names the projection, `sum` the result.
+TensorId residual_project(Forward& f, TensorId residual, TensorId x, WeightRole weight,
+                          WeightRole bias, int il, const std::string& what, const std::string& sum);
+// residual + gated_mlp(gate, up), the down projection fused with the add.
+TensorId residual_gated_mlp(Forward& f, TensorId residual, TensorId gate, TensorId up, int il,
+                            const std::string& sum);
+
 // Per-head RMSNorm of q or k (Qwen3, Gemma 3): weight [head_dim].
 TensorId head_norm(Forward& f, TensorId x, WeightRole role, int il, const std::string& what);
 

@@ -18,13 +18,12 @@ TensorId build_llama(Forward& f) {
     TensorId k = project(f, h, R::K, R::KBias, il, "k");    // [tokens, kv_heads * head_dim]
     TensorId v = project(f, h, R::V, R::VBias, il, "v");    // [tokens, kv_heads * head_dim]
     TensorId a = self_attention(f, q, k, v, il);            // [tokens, heads * head_dim]
-    TensorId o = project(f, a, R::O, R::OBias, il, "attn_out");
-    x = graph::ops::add(f.g, Forward::name("attn_residual", il), x, o);
+    x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
     TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");  // [tokens, ffn]
     TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");          // [tokens, ffn]
-    x = graph::ops::add(f.g, Forward::name("out", il), x, gated_mlp(f, gate, up, il));
+    x = residual_gated_mlp(f, x, gate, up, il, "out");
   }
   return output_logits(f, x);  // [tokens or 1, vocab]
 }

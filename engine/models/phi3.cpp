@@ -23,13 +23,12 @@ TensorId build_phi3(Forward& f) {
     TensorId k = f.linear(name("k"), h, f.w_rows(R::QKV, il, qs, kvs, "k"));
     TensorId v = f.linear(name("v"), h, f.w_rows(R::QKV, il, qs + kvs, kvs, "v"));
     TensorId a = self_attention(f, q, k, v, il);
-    TensorId o = project(f, a, R::O, R::OBias, il, "attn_out");
-    x = ops::add(f.g, name("attn_residual"), x, o);
+    x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
     TensorId gate = f.linear(name("ffn_gate"), h, f.w_rows(R::GateUp, il, 0, ffn, "gate"));
     TensorId up = f.linear(name("ffn_up"), h, f.w_rows(R::GateUp, il, ffn, ffn, "up"));
-    x = ops::add(f.g, name("out"), x, gated_mlp(f, gate, up, il));
+    x = residual_gated_mlp(f, x, gate, up, il, "out");
   }
   return output_logits(f, x);
 }

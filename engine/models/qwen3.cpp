@@ -19,13 +19,12 @@ TensorId build_qwen3(Forward& f) {
     q = head_norm(f, q, R::QNorm, il, "q_norm");
     k = head_norm(f, k, R::KNorm, il, "k_norm");
     TensorId a = self_attention(f, q, k, v, il);
-    TensorId o = project(f, a, R::O, R::OBias, il, "attn_out");
-    x = graph::ops::add(f.g, Forward::name("attn_residual", il), x, o);
+    x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
     TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");
     TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");
-    x = graph::ops::add(f.g, Forward::name("out", il), x, gated_mlp(f, gate, up, il));
+    x = residual_gated_mlp(f, x, gate, up, il, "out");
   }
   return output_logits(f, x);
 }

@@ -4,6 +4,7 @@
 // y f32, fp32 accumulation. A workgroup computes ROWS rows; its threads stride
 // over k, then reduce per subgroup and across subgroups through shared memory.
 // With VEC=1 (K a multiple of 8, or of 4 for f32) W is read 16 bytes at a time.
+// With RESIDUAL, y = W x + r: a residual add fused into the projection before it.
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #include "types.glsl"
 
@@ -19,6 +20,9 @@ layout(binding = 0) readonly buffer W4 { uvec4 w4[]; };
 layout(binding = 1) readonly buffer X { float x[]; };
 layout(binding = 1) readonly buffer X4 { vec4 x4[]; };
 layout(binding = 2) writeonly buffer Y { float y[]; };
+#ifdef RESIDUAL
+layout(binding = 3) readonly buffer R { float r[]; };
+#endif
 
 shared float partial[ROWS][MAX_SUBGROUPS];
 
@@ -88,6 +92,9 @@ void main() {
   if (tid < ROWS && row0 + tid < p.n) {
     float s = 0.0;
     for (uint i = 0; i < gl_NumSubgroups; ++i) s += partial[tid][i];
+#ifdef RESIDUAL
+    s += r[row0 + tid];
+#endif
     y[row0 + tid] = s;
   }
 }

@@ -25,6 +25,9 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       {33, 1032}, {129, 4104}, {300, 512}, {3, 14336}, {5, 4392},  {2, 16424}};
   for (DType w : kTypes)
     for (auto [n, k] : shapes) cases.push_back(matvec_case(rng, w, n, k));
+  for (DType w : kTypes)
+    for (auto [n, k] : {std::pair<size_t, size_t>{1, 7}, {33, 4097}, {4097, 64}})
+      cases.push_back(matvec_residual_case(rng, w, n, k));
   // Other tunings of the same kernel, as the perf sweep uses them.
   for (DType w : kTypes)
     for (kernels::MatvecTuning t :
@@ -35,7 +38,8 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       cases.push_back(matvec_case(rng, w, 9, 8 * (t.workgroup * t.unroll * 2 + 5), t));
     }
   for (DType w : kTypes)
-    for (auto [rows, n] : {std::pair<size_t, size_t>{1, 1}, {7, 33}, {3, 4097}, {33, 64}}) {
+    for (auto [rows, n] :
+         {std::pair<size_t, size_t>{1, 1}, {7, 33}, {3, 4097}, {33, 64}, {1, 1500}}) {
       cases.push_back(rmsnorm_case(rng, w, rows, n, false));
       cases.push_back(rmsnorm_case(rng, w, rows, n, true));
     }

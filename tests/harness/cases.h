@@ -17,6 +17,8 @@ OpCase convert_case(std::mt19937& rng, DType from, DType to, size_t n);
 OpCase binary_case(std::mt19937& rng, kernels::BinaryOp op, DType t, size_t n);
 OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k,
                    kernels::MatvecTuning tuning = {});
+// y = W x + r (the residual add fused into an output projection).
+OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k);
 
 OpCase rmsnorm_case(std::mt19937& rng, DType w, size_t rows, size_t n, bool add_one);
 OpCase rope_case(std::mt19937& rng, size_t tokens, size_t heads, size_t head_dim, size_t rot,

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "host/reference/elementwise.h"
 #include "host/reference/matvec.h"
 #include "tests/harness/cases.h"
 
@@ -25,6 +26,22 @@ OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k, kernels::Matv
   c.max_nmse = 1e-9;
   c.bytes = double(n * k * dtype_size(w) + k * 4 + n * 4);
   c.flops = 2.0 * double(n) * double(k);
+  return c;
+}
+
+OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k) {
+  OpCase c = matvec_case(rng, w, n, k);
+  c.op = "matvec_residual";
+  c.inputs.push_back(random_tensor(rng, DType::F32, n));
+  kernels::MatvecKey key = kernels::matvec_key(w, uint32_t(k));
+  key.residual = true;
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec_residual(s, key, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    return std::vector<HostTensor>{host::ref::add(host::ref::matvec(in[0], in[1], n, k), in[2])};
+  };
+  c.bytes += double(n * 4);
   return c;
 }
 
