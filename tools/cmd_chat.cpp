@@ -33,9 +33,10 @@ int run(const Options& o) {
   if (!tokenizer) fail("chat: {} has no tokenizer.json", o.model.folder());
   const chat::ChatTemplate tmpl = chat::ChatTemplate::load(o.model.folder());
   OpenModel m = open_model(o.model, 4096);
-  const double load_seconds = load_timer.seconds();
   runtime::GenerateOptions g = o.gen.resolve(*m.folder, tokenizer.get());
   runtime::Generator gen(*m.session, tokenizer.get());
+  gen.prepare(0);
+  const double load_seconds = load_timer.seconds();
   const bool tty = isatty(STDIN_FILENO);
 
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();

@@ -46,9 +46,11 @@ int run(const Options& o) {
     const uint32_t guess = uint32_t(prompt.size()) + o.gen.n.value_or(256);
     return open_model(o.model, std::max<uint32_t>(4096, guess));
   }();
-  const double load_seconds = load_timer.seconds();
   const runtime::GenerateOptions g = o.gen.resolve(*m.folder, tokenizer.get());
   runtime::Generator gen(*m.session, tokenizer.get());
+  // Graphs are recorded (and pipelines built) as part of loading, not of the prompt.
+  gen.prepare(uint32_t(prompt.size()));
+  const double load_seconds = load_timer.seconds();
 
   InterruptGuard interrupt;
   const bool stream = !o.json;

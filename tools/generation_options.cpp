@@ -21,6 +21,7 @@ void GenerationFlags::add_to(CLI::App& sub) {
   sub.add_option("--seed", seed, "Random seed (default: drawn, and reported)");
   sub.add_option("--stop", stop, "Stop when this text is generated (repeatable)");
   sub.add_flag("--special", special, "Print special tokens too");
+  sub.add_flag("--ignore-eos", ignore_eos, "Generate past end-of-sequence tokens (benchmarks)");
 }
 
 runtime::GenerateOptions GenerationFlags::resolve(const model::ModelFolder& folder,
@@ -40,7 +41,7 @@ runtime::GenerateOptions GenerationFlags::resolve(const model::ModelFolder& fold
   if (folder.generation && folder.generation->max_new_tokens)
     g.max_new_tokens = uint32_t(*folder.generation->max_new_tokens);
   if (n) g.max_new_tokens = *n;
-  g.eos_ids = runtime::default_eos_ids(folder, tokenizer);
+  if (!ignore_eos) g.eos_ids = runtime::default_eos_ids(folder, tokenizer);
   g.stop = stop;
   g.skip_special_tokens = !special;
   return g;

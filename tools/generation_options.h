@@ -20,7 +20,7 @@ struct GenerationFlags {
   float presence = 0, frequency = 0;
   std::optional<uint64_t> seed;
   std::vector<std::string> stop;
-  bool special = false;
+  bool special = false, ignore_eos = false;
 
   void add_to(CLI::App& sub);
   // Flags over the folder's generation_config.json; a seed is drawn when none was given.

@@ -63,7 +63,10 @@ void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionSh
 }
 
 uint32_t decode_splits(uint32_t max_pos) {
-  return std::clamp((max_pos + 127) / 128, 1u, 32u);
+  // Chunks shrink with the current length, so the split count depends on the
+  // cache size only to avoid empty chunks: 32 x heads workgroups keep the GPU busy
+  // at any position (a 640-token cache with 5 splits took twice as long).
+  return std::clamp((max_pos + 15) / 16, 1u, 32u);
 }
 
 uint64_t decode_partial_o_floats(const AttentionShape& shape, uint32_t splits) {

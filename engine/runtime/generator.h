@@ -77,6 +77,10 @@ class Generator {
                           const std::function<void(std::string_view)>& on_text = {},
                           const std::atomic<bool>* interrupt = nullptr);
 
+  // Records, ahead of time, the decode graph and the prefill graphs a context of
+  // `prompt_tokens` needs, so that the first call's timings are steady-state.
+  void prepare(uint32_t prompt_tokens);
+
   // Forget the cache (the next call prefills its whole context).
   void reset() { cached_.clear(); }
   // Tokens whose keys and values are in the cache, in order.

@@ -43,6 +43,10 @@ class Session {
   std::vector<float> forward(std::span<const uint32_t> ids, uint32_t first_pos, bool all_logits,
                              bool decode = false);
 
+  // Records the graph of a step shape now (pipelines included) rather than at
+  // its first forward call.
+  void prepare(uint32_t tokens, bool decode, bool all_logits) { step(tokens, decode, all_logits); }
+
   // Rows of each --dump tensor from the last forward call.
   std::map<std::string, std::vector<float>> dumps() const;
   // Per-op GPU times of the last forward call (with SessionOptions::profile).

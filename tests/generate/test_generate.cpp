@@ -22,7 +22,12 @@
 namespace vkllm {
 namespace {
 
-const std::filesystem::path kDemo = std::filesystem::path(VKLLM_SOURCE_DIR) / "models" / "demo";
+// VKLLM_DEMO_MODEL overrides the source tree's copy (a build run elsewhere).
+const std::filesystem::path kDemo = [] {
+  const char* env = std::getenv("VKLLM_DEMO_MODEL");
+  return env && *env ? std::filesystem::path(env)
+                     : std::filesystem::path(VKLLM_SOURCE_DIR) / "models" / "demo";
+}();
 
 std::vector<uint32_t> encode(const tok::Tokenizer& t, const std::string& text, bool special) {
   auto ids = t.encode(text, special);
