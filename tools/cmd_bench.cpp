@@ -1,6 +1,7 @@
 // vkllm bench -m DIR: like llama-bench, prefill of -p tokens and greedy decode of
 // -n tokens (EOS ignored), median of -r runs. Reports tok/s, and for decode the
-// effective bandwidth (weight bytes read per token x tok/s) against the device's
+// effective bandwidth (weight bytes read per token x tok/s: all but the token
+// embedding table, of which one row is read) against the device's
 // measured streaming-read bandwidth.
 #include <nlohmann/json.hpp>
 
@@ -74,7 +75,7 @@ int run(const Options& o) {
   }
   const double pp_tps = o.prompt ? o.prompt / median(pp) : 0;
   const double tg_tps = o.gen ? o.gen / median(tg) : 0;
-  const double gbs = double(s.weight_bytes()) * tg_tps / 1e9;
+  const double gbs = double(s.decode_read_bytes()) * tg_tps / 1e9;
   const harness::Ceilings ceil = harness::measure_ceilings(*m.devices[0]);
   const double frac = ceil.read_gbs > 0 ? gbs / ceil.read_gbs : 0;
   if (o.model.profile) print_profile(s.profile());
@@ -83,6 +84,7 @@ int run(const Options& o) {
     nlohmann::json j = {{"model", o.model.dir},
                         {"device", dev},
                         {"weight_bytes", s.weight_bytes()},
+                        {"decode_read_bytes", s.decode_read_bytes()},
                         {"prompt_tokens", o.prompt},
                         {"gen_tokens", o.gen},
                         {"reps", o.reps},

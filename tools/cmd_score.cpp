@@ -2,6 +2,7 @@
 // prefill path in chunks of --batch, or one token at a time through the decode
 // path with --decode-check), the mean negative log-likelihood and perplexity,
 // and optionally the logits as a safetensors file.
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -51,6 +52,8 @@ double nll(std::span<const float> row, uint32_t target) {
 }
 
 int run(const Options& o) {
+  if (!o.model.dump.empty() && o.out.empty())
+    fail("score: --dump writes the tensors into the --out file; give --out FILE.safetensors");
   const std::vector<uint32_t> ids = read_ids(o);
   OpenModel m = open_model(o.model, uint32_t(ids.size()));
   runtime::Session& s = *m.session;
@@ -58,7 +61,7 @@ int run(const Options& o) {
   if (ids.size() > s.ctx())
     fail("score: {} tokens do not fit the context of {} (--ctx)", ids.size(), s.ctx());
   std::vector<float> logits(ids.size() * vocab);
-  std::map<std::string, std::vector<float>> dumps;
+  std::map<std::string, runtime::Session::Dump> dumps;  // stacked over the chunks
   Progress timer("score", 0, false);
   const uint32_t batch = o.decode_check ? 1 : std::max<uint32_t>(1, o.batch);
   for (size_t pos = 0; pos < ids.size(); pos += batch) {
@@ -66,8 +69,19 @@ int run(const Options& o) {
     std::vector<float> chunk =
         s.forward(std::span(ids).subspan(pos, n), uint32_t(pos), true, o.decode_check);
     std::copy(chunk.begin(), chunk.end(), logits.begin() + long(pos * vocab));
-    for (auto& [name, rows] : s.dumps())
-      dumps[name].insert(dumps[name].end(), rows.begin(), rows.end());
+    for (auto& [name, d] : s.dumps()) {
+      runtime::Session::Dump& all = dumps[name];
+      if (n != ids.size() && (d.shape.empty() || d.shape[0] != n))
+        fail(
+            "score: --dump {}: its shape [{}] is not one row per token, so chunks of {} tokens "
+            "cannot be stacked; run all {} tokens as one chunk (--batch {})",
+            name, fmt::join(d.shape, ", "), n, ids.size(), ids.size());
+      if (all.shape.empty())
+        all.shape = d.shape;
+      else
+        all.shape[0] += d.shape[0];
+      all.values.insert(all.values.end(), d.values.begin(), d.values.end());
+    }
   }
   const double seconds = timer.seconds();
   double total = 0;
@@ -78,11 +92,8 @@ int run(const Options& o) {
   if (!o.out.empty()) {
     std::vector<st::TensorToWrite> tensors{
         {"logits", st::DType::F32, {ids.size(), vocab}, std::as_bytes(std::span(logits))}};
-    for (auto& [name, rows] : dumps)
-      tensors.push_back({name,
-                         st::DType::F32,
-                         {ids.size(), rows.size() / ids.size()},
-                         std::as_bytes(std::span(rows))});
+    for (auto& [name, d] : dumps)
+      tensors.push_back({name, st::DType::F32, d.shape, std::as_bytes(std::span(d.values))});
     st::write_safetensors(o.out, tensors);
   }
   if (o.model.profile) print_profile(s.profile());

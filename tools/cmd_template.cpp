@@ -19,7 +19,7 @@ struct TemplateArgs {
   std::string model_dir;
   std::string messages_file;
   std::string tools_file;
-  std::string name = "default";
+  std::string name;  // empty: "tool_use" with tools, else "default", as transformers picks
   std::string date;
   bool no_generation_prompt = false;
 };
@@ -52,8 +52,8 @@ vkllm::cli::Registration reg{
               "JSON file: a list of {role, content}, or {\"messages\": [...], \"tools\": [...]}")
            ->required();
        sub.add_option("--tools", args->tools_file, "JSON file with a list of tool schemas");
-       sub.add_option("--template", args->name, "which named template to use")
-           ->capture_default_str();
+       sub.add_option("--template", args->name,
+                      "which named template to use (default: tool_use with --tools, else default)");
        sub.add_option("--date", args->date, "the date strftime_now() reports (YYYY-MM-DD)");
        sub.add_flag("--no-generation-prompt", args->no_generation_prompt,
                     "do not append the assistant turn header");

@@ -63,9 +63,9 @@ void print_summary(const runtime::GenerateResult& r, double load_seconds) {
   const double gen_rate = r.decode_seconds > 0 ? r.decode_steps / r.decode_seconds : 0;
   std::fprintf(stderr,
                "\n[load %.2f s | prompt %u tokens (%u cached), %.3f s, %.1f tok/s | generated %zu "
-               "tokens, %.3f s, %.1f tok/s | %s]\n",
+               "tokens: %u decode steps, %.3f s, %.1f tok/s | %s]\n",
                load_seconds, r.prefilled_tokens, r.cached_tokens, r.prefill_seconds, prompt_rate,
-               r.ids.size(), r.prefill_seconds + r.decode_seconds, gen_rate,
+               r.ids.size(), r.decode_steps, r.decode_seconds, gen_rate,
                runtime::finish_reason_name(r.finish));
 }
 

@@ -3,6 +3,8 @@
 // the executor (executor.h) plans its memory and records it once per device.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -78,6 +80,12 @@ class GraphBuilder {
           Encoder encode);
   // Keeps a tensor alive to the end of the graph so the host can read it.
   void mark_output(TensorId id);
+  // Names the host will read (--dump): ops that would fuse such a tensor away
+  // (a projection with its residual add) keep it instead.
+  void keep(std::vector<std::string> names) { kept_ = std::move(names); }
+  bool kept(std::string_view name) const {
+    return std::find(kept_.begin(), kept_.end(), name) != kept_.end();
+  }
 
   const Tensor& tensor(TensorId id) const { return g_.tensors[id]; }
   Graph finish() { return std::move(g_); }
@@ -87,6 +95,7 @@ class GraphBuilder {
   TensorId on_current_device(TensorId id);
   Graph g_;
   int device_ = 0;
+  std::vector<std::string> kept_;
 };
 
 }  // namespace vkllm::graph

@@ -92,7 +92,8 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
 TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string name, TensorId x,
                          TensorId w, TensorId r, kernels::MatmulPrecision precision) {
   const auto [t, n, k] = linear_dims(g, name, x, w);
-  if (t != 1) return add(g, std::move(name), r, linear(g, std::move(proj_name), x, w, precision));
+  if (t != 1 || g.kept(proj_name))
+    return add(g, std::move(name), r, linear(g, std::move(proj_name), x, w, precision));
   if (g.tensor(r).elements() != n)
     fail("graph: linear '{}': residual '{}' has {} elements, the product {}", name,
          g.tensor(r).name, g.tensor(r).elements(), n);
@@ -127,13 +128,16 @@ TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b) {
   return y;
 }
 
-void rope(GraphBuilder& g, TensorId x, TensorId positions, TensorId cos, TensorId sin,
-          uint32_t heads, uint32_t head_dim, uint32_t rot) {
+TensorId rope(GraphBuilder& g, std::string name, TensorId x, TensorId positions, TensorId cos,
+              TensorId sin, uint32_t heads, uint32_t head_dim, uint32_t rot) {
   const Tensor &xt = g.tensor(x), &ct = g.tensor(cos);
   const kernels::RopeShape shape{uint32_t(rows_of(xt)), heads, head_dim, rot,
                                  uint32_t(ct.shape[0])};
-  g.op("rope", {x, positions, cos, sin}, {x},
-       [=](vk::Stream& s, auto in, auto) { kernels::rope(s, shape, in[0], in[1], in[2], in[3]); });
+  TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
+  g.op("rope", {x, positions, cos, sin}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::rope(s, shape, in[0], in[1], in[2], in[3], out[0]);
+  });
+  return y;
 }
 
 void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,

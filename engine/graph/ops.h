@@ -40,10 +40,10 @@ void add_bias(GraphBuilder& g, TensorId x, TensorId b);
 // a + b, same shape.
 TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b);
 
-// Rotates x [tokens, heads * head_dim] in place at the positions, from a cos/sin
-// table [max_pos, rot / 2] each.
-void rope(GraphBuilder& g, TensorId x, TensorId positions, TensorId cos, TensorId sin,
-          uint32_t heads, uint32_t head_dim, uint32_t rot);
+// x [tokens, heads * head_dim] rotated at the positions into a new tensor `name`,
+// from a cos/sin table [max_pos, rot / 2] each.
+TensorId rope(GraphBuilder& g, std::string name, TensorId x, TensorId positions, TensorId cos,
+              TensorId sin, uint32_t heads, uint32_t head_dim, uint32_t rot);
 
 // Writes k, v [tokens, kv_heads * head_dim] into the caches at the positions.
 void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,

@@ -1,4 +1,5 @@
-// Rotary position embedding in place on x [tokens, heads, head_dim] f32, pairs
+// Rotary position embedding of x [tokens, heads, head_dim] f32 into y (same shape,
+// another buffer), pairs
 // (i, i + rot/2) as transformers' rotate_half, from a cos/sin table [max_pos,
 // rot/2] (host/reference/rope_table.h builds it in double for every scaling).
 #pragma once
@@ -13,6 +14,6 @@ struct RopeShape {
 
 void rope(vk::Stream& s, const RopeShape& shape, const vk::BufferRange& x,
           const vk::BufferRange& positions, const vk::BufferRange& cos_table,
-          const vk::BufferRange& sin_table);
+          const vk::BufferRange& sin_table, const vk::BufferRange& y);
 
 }  // namespace vkllm::kernels

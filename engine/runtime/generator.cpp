@@ -167,6 +167,11 @@ GenerateResult Generator::generate(std::span<const uint32_t> context,
 
   auto t0 = std::chrono::steady_clock::now();
   std::vector<float> logits = prefill(context.subspan(keep));
+  if (options.max_new_tokens == 0) {  // -n 0: the prompt goes into the cache, nothing more
+    r.prefill_seconds = seconds_since(t0);
+    r.finish = FinishReason::Length;
+    return r;
+  }
   std::span<const uint32_t> prompt(context);
   uint32_t id = sampler.sample(logits, prompt, r.ids);
   r.prefill_seconds = seconds_since(t0);

@@ -139,6 +139,7 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
   auto key = std::make_tuple(tokens, decode, all_logits);
   if (auto it = steps_.find(key); it != steps_.end()) return *it->second;
   graph::GraphBuilder g;
+  g.keep(opts_.dump);
   const models::ForwardShape shape{.tokens = tokens,
                                    .decode = decode,
                                    .all_logits = all_logits,
@@ -152,6 +153,9 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
   graph::Graph graph = g.finish();
   for (const std::string& name : opts_.dump) {
     graph::TensorId id = graph.find(name);
+    if (graph.tensors[id].dtype != DType::F32)
+      fail("--dump {}: the tensor is {}; only f32 intermediates can be dumped", name,
+           dtype_name(graph.tensors[id].dtype));
     graph.tensors[id].kind = graph::TensorKind::Output;
     step->dumps.emplace_back(name, id);
   }
@@ -182,15 +186,23 @@ std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t firs
   return s.exec->read_as<float>(s.logits);
 }
 
-std::map<std::string, std::vector<float>> Session::dumps() const {
-  std::map<std::string, std::vector<float>> out;
+std::map<std::string, Session::Dump> Session::dumps() const {
+  std::map<std::string, Dump> out;
   if (!last_) return out;
-  for (const auto& [name, id] : last_->dumps) {
-    const graph::Tensor& t = last_->exec->graph().tensor(id);
-    if (t.dtype != DType::F32) continue;
-    out[name] = last_->exec->read_as<float>(id);
-  }
+  for (const auto& [name, id] : last_->dumps)
+    out[name] = {last_->exec->graph().tensor(id).shape, last_->exec->read_as<float>(id)};
   return out;
+}
+
+uint64_t Session::decode_read_bytes() const {
+  uint64_t bytes = 0;
+  for (const model::ResolvedWeight& w : folder_.weights.weights) {
+    const uint64_t size = w.ref.info->size();
+    const bool gathered =
+        w.expected.role == model::WeightRole::TokenEmbedding && !folder_.weights.lm_head_tied;
+    bytes += gathered ? size / w.expected.shape[0] : size;
+  }
+  return bytes;
 }
 
 std::vector<graph::OpTime> Session::profile() const {

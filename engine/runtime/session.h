@@ -35,6 +35,10 @@ class Session {
   const model::ModelConfig& config() const { return folder_.config; }
   uint32_t ctx() const { return ctx_; }
   uint64_t weight_bytes() const { return weight_bytes_; }
+  // Weight bytes one decode step reads: every weight but the token embedding
+  // table, of which it gathers one row (all of it when the output projection is
+  // tied to it).
+  uint64_t decode_read_bytes() const;
   double upload_seconds() const { return upload_seconds_; }
 
   // Runs `ids` at positions first_pos.. through the prefill graph (decode graph
@@ -47,8 +51,13 @@ class Session {
   // its first forward call.
   void prepare(uint32_t tokens, bool decode, bool all_logits) { step(tokens, decode, all_logits); }
 
-  // Rows of each --dump tensor from the last forward call.
-  std::map<std::string, std::vector<float>> dumps() const;
+  // Each --dump tensor of the last forward call: its shape in that step's graph
+  // (tokens first for per-token tensors) and its values.
+  struct Dump {
+    std::vector<uint64_t> shape;
+    std::vector<float> values;
+  };
+  std::map<std::string, Dump> dumps() const;
   // Per-op GPU times of the last forward call (with SessionOptions::profile).
   std::vector<graph::OpTime> profile() const;
 

@@ -1,6 +1,7 @@
 #include "engine/vulkan/device_info.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -156,8 +157,9 @@ std::vector<DeviceInfo> query_devices(VkInstance instance,
       MemoryHeapInfo heap;
       heap.size = mp.memoryHeaps[h].size;
       heap.device_local = mp.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT;
-      heap.budget = d.memory_budget ? budget.heapBudget[h] : heap.size;
-      heap.usage = d.memory_budget ? budget.heapUsage[h] : 0;
+      heap.measured = d.memory_budget;
+      heap.budget = heap.measured ? budget.heapBudget[h] : heap.size;
+      heap.usage = heap.measured ? budget.heapUsage[h] : 0;
       d.heaps.push_back(heap);
     }
     for (uint32_t t = 0; t < mp.memoryTypeCount; ++t) {
@@ -222,10 +224,13 @@ std::string format_devices(const std::vector<DeviceInfo>& devices) {
     s += fmt::format("    driver: {}\n", d.driver);
     for (size_t h = 0; h < d.heaps.size(); ++h) {
       auto& heap = d.heaps[h];
-      s += fmt::format("    heap {}: {}{}{}, budget {}, used {}\n", h, human_bytes(heap.size),
+      const std::string budget =
+          heap.measured
+              ? fmt::format("budget {}, used {}", human_bytes(heap.budget), human_bytes(heap.usage))
+              : std::string("budget n/a (no VK_EXT_memory_budget)");
+      s += fmt::format("    heap {}: {}{}{}, {}\n", h, human_bytes(heap.size),
                        heap.device_local ? " device-local" : "",
-                       heap.host_visible ? " host-visible" : "", human_bytes(heap.budget),
-                       human_bytes(heap.usage));
+                       heap.host_visible ? " host-visible" : "", budget);
     }
     s += fmt::format(
         "    maxStorageBufferRange {}, maxMemoryAllocationSize {}, device-local host-visible: {}\n",
@@ -249,6 +254,45 @@ std::string format_devices(const std::vector<DeviceInfo>& devices) {
     }
   }
   return s;
+}
+
+std::string format_devices_json(const std::vector<DeviceInfo>& devices) {
+  using nlohmann::json;
+  json out = json::array();
+  for (auto& d : devices) {
+    json heaps = json::array();
+    for (auto& h : d.heaps)
+      heaps.push_back({{"size", h.size},
+                       {"budget", h.measured ? json(h.budget) : json(nullptr)},
+                       {"usage", h.measured ? json(h.usage) : json(nullptr)},
+                       {"device_local", h.device_local},
+                       {"host_visible", h.host_visible}});
+    json coop = json::array();
+    for (auto& c : d.coopmat_shapes)
+      coop.push_back({{"m", c.m}, {"n", c.n}, {"k", c.k}, {"a", c.a_type}, {"c", c.c_type}});
+    out.push_back({{"index", d.index},
+                   {"name", d.name},
+                   {"type", d.type},
+                   {"driver", d.driver},
+                   {"api_version", d.api_string()},
+                   {"uuid", d.uuid},
+                   {"heaps", heaps},
+                   {"device_local_host_visible", d.device_local_host_visible},
+                   {"max_storage_buffer_range", d.max_storage_buffer_range},
+                   {"max_memory_allocation_size", d.max_memory_allocation_size},
+                   {"subgroup_size", d.subgroup_size},
+                   {"min_subgroup_size", d.min_subgroup_size},
+                   {"max_subgroup_size", d.max_subgroup_size},
+                   {"subgroup_size_control", d.subgroup_size_control},
+                   {"fp16", d.fp16},
+                   {"int8", d.int8},
+                   {"storage_16bit", d.storage16},
+                   {"storage_8bit", d.storage8},
+                   {"memory_budget", d.memory_budget},
+                   {"timestamps", d.timestamps},
+                   {"cooperative_matrix_nv", coop}});
+  }
+  return out.dump(2);
 }
 
 }  // namespace vkllm::vk

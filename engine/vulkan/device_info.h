@@ -11,7 +11,12 @@ namespace vkllm::vk {
 
 struct MemoryHeapInfo {
   uint64_t size = 0;
-  uint64_t budget = 0;  // VK_EXT_memory_budget, else the heap size
+  // heapBudget and heapUsage from VK_EXT_memory_budget when `measured`. Without the
+  // extension nothing is measured: budget is the heap size and usage 0, upper bounds
+  // that the allocator's and session's free-memory checks use as they are; displays
+  // show them as unknown.
+  bool measured = false;
+  uint64_t budget = 0;
   uint64_t usage = 0;
   bool device_local = false;
   bool host_visible = false;  // some memory type of this heap is host-visible
@@ -68,5 +73,9 @@ uint32_t select_device(const std::vector<DeviceInfo>& devices, const std::string
 
 // A readable table of the devices (what `vkllm devices` prints).
 std::string format_devices(const std::vector<DeviceInfo>& devices);
+
+// The same as a JSON array (`vkllm devices --json`); budget and usage are null
+// where they were not measured.
+std::string format_devices_json(const std::vector<DeviceInfo>& devices);
 
 }  // namespace vkllm::vk

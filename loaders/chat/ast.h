@@ -58,6 +58,7 @@ struct Stmt {
     kContinue,
     kFilterBlock,  // filter name(args) body
     kGeneration,   // generation body (transformers' assistant-mask marker)
+    kCallBlock,    // call(params) expr: body is the caller() passed to the call expr
   };
   Kind kind;
   int line = 0, col = 0;
@@ -68,7 +69,7 @@ struct Stmt {
   std::vector<std::pair<ExprPtr, Body>> branches;
   Body body, else_body;
   ExprPtr loop_filter;
-  std::vector<std::pair<std::string, ExprPtr>> params;  // macro parameters and defaults
+  std::vector<std::pair<std::string, ExprPtr>> params;  // macro / caller parameters, defaults
   std::vector<ExprPtr> filter_args;
 };
 

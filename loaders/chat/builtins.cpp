@@ -10,17 +10,8 @@
 namespace vkllm::chat {
 namespace {
 
-std::u32string to_u32(const std::string& s) {
-  std::u32string out;
-  for (std::size_t i = 0; i < s.size();) out.push_back(tok::next_codepoint(s, i));
-  return out;
-}
-
-std::string to_utf8(const std::u32string& s) {
-  std::string out;
-  for (char32_t c : s) tok::append_utf8(out, c);
-  return out;
-}
+using tok::to_u32;
+using tok::to_utf8;
 
 // Python's str.isspace() characters.
 bool py_space(char32_t c) {

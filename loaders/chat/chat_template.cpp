@@ -1,7 +1,11 @@
 #include "loaders/chat/chat_template.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "loaders/chat/error.h"
 #include "loaders/chat/interpreter.h"
@@ -22,31 +26,59 @@ ChatTemplate ChatTemplate::load(const std::filesystem::path& dir, const std::str
         "chat template: {} has no chat template (neither tokenizer_config.json 'chat_template' "
         "nor chat_template.jinja)",
         dir.string());
-  const std::string* source = nullptr;
-  std::string names;
-  for (const auto& [n, src] : cfg.chat_templates) {
-    names += (names.empty() ? "" : ", ") + n;
-    if (n == name) source = &src;
+  std::vector<std::string> sorted;
+  for (const auto& t : cfg.chat_templates) sorted.push_back(t.first);
+  std::sort(sorted.begin(), sorted.end());
+  const std::string names = fmt::format("{}", fmt::join(sorted, ", "));
+  auto find = [&](const std::string& n) -> const std::string* {
+    for (const auto& [tn, src] : cfg.chat_templates)
+      if (tn == n) return &src;
+    return nullptr;
+  };
+  ChatTemplate t;
+  if (cfg.bos_token) t.special_tokens_["bos_token"] = *cfg.bos_token;
+  if (cfg.eos_token) t.special_tokens_["eos_token"] = *cfg.eos_token;
+  if (cfg.unk_token) t.special_tokens_["unk_token"] = *cfg.unk_token;
+  if (cfg.pad_token) t.special_tokens_["pad_token"] = *cfg.pad_token;
+  auto parse = [](const std::string& src) {
+    return std::make_shared<const Body>(parse_template(src));
+  };
+  if (!name.empty()) {
+    const std::string* source = find(name);
+    if (!source)
+      fail("chat template: {}: no template named '{}' (found: {})", dir.string(), name, names);
+    t.body_ = parse(*source);
+    return t;
   }
-  if (!source)
-    fail("chat template: {}: no template named '{}' (found: {})", dir.string(), name, names);
-  std::unordered_map<std::string, std::string> specials;
-  if (cfg.bos_token) specials["bos_token"] = *cfg.bos_token;
-  if (cfg.eos_token) specials["eos_token"] = *cfg.eos_token;
-  if (cfg.unk_token) specials["unk_token"] = *cfg.unk_token;
-  if (cfg.pad_token) specials["pad_token"] = *cfg.pad_token;
-  return ChatTemplate(*source, std::move(specials));
+  const std::string* dflt = find("default");
+  const std::string* tool_use = find("tool_use");
+  if (!dflt && !tool_use)
+    fail(
+        "chat template: {}: several templates and none named 'default' or 'tool_use' (found: {}); "
+        "name the one to use",
+        dir.string(), names);
+  if (dflt) t.body_ = parse(*dflt);
+  if (tool_use) t.tool_body_ = parse(*tool_use);
+  if (!dflt)
+    t.no_body_ = fmt::format(
+        "{}: no template named 'default' for messages without tools (found: {}); give tools or "
+        "name the template to use",
+        dir.string(), names);
+  return t;
 }
 
 std::string ChatTemplate::render(const nlohmann::ordered_json& messages,
                                  const RenderOptions& options) const {
   if (!messages.is_array())
     fail("chat template: messages must be a JSON array, found {}", messages.type_name());
+  // transformers: tools that are not None select "tool_use", even an empty list.
+  const bool has_tools = options.tools && !options.tools->is_null();
+  const Body* body = has_tools && tool_body_ ? tool_body_.get() : body_.get();
+  if (!body) fail("chat template: {}", no_body_);
   std::unordered_map<std::string, Value> g;
   g["messages"] = Value::from_json(messages);
   g["add_generation_prompt"] = Value(options.add_generation_prompt);
-  g["tools"] =
-      options.tools && !options.tools->is_null() ? Value::from_json(*options.tools) : Value::none();
+  g["tools"] = has_tools ? Value::from_json(*options.tools) : Value::none();
   g["documents"] = Value::none();
   for (const auto& [k, v] : special_tokens_) g[k] = Value(v);
   if (options.extra) {
@@ -97,7 +129,7 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& messages,
     return Value(std::move(d));
   });
   Interpreter in(std::move(g));
-  return in.render(*body_);
+  return in.render(*body);
 }
 
 }  // namespace vkllm::chat

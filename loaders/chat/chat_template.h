@@ -33,16 +33,23 @@ class ChatTemplate {
   ChatTemplate(const std::string& source,
                std::unordered_map<std::string, std::string> special_tokens);
 
-  // Loads the template named `name` ("default" when there is one) from a model folder.
-  static ChatTemplate load(const std::filesystem::path& dir, const std::string& name = "default");
+  // Loads a model folder's template. With a `name`, that one; without, as
+  // transformers' get_chat_template picks: "tool_use" when render() gets tools
+  // and the folder has one, else "default" (a single template is "default").
+  static ChatTemplate load(const std::filesystem::path& dir, const std::string& name = "");
 
   // messages: a JSON array of {"role", "content"} objects (content a string or a
-  // list of parts). Throws RaisedError when the template calls raise_exception.
+  // list of parts). Throws RaisedError when the template calls raise_exception,
+  // and Error when load() found no template for messages without tools.
   std::string render(const nlohmann::ordered_json& messages,
                      const RenderOptions& options = {}) const;
 
  private:
-  std::shared_ptr<const Body> body_;
+  ChatTemplate() = default;
+
+  std::shared_ptr<const Body> body_;       // without tools; null when the folder has none
+  std::shared_ptr<const Body> tool_body_;  // with tools: "tool_use" when load() picks by tools
+  std::string no_body_;                    // why body_ is null, for render()'s error
   std::unordered_map<std::string, std::string> special_tokens_;
 };
 

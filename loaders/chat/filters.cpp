@@ -2,10 +2,12 @@
 // transformers' tojson (json.dumps with ensure_ascii=False).
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "loaders/chat/builtins.h"
 #include "loaders/chat/error.h"
 #include "loaders/chat/interpreter.h"
+#include "loaders/chat/text_filters.h"
 #include "loaders/tokenizer/utf8.h"
 
 namespace vkllm::chat {
@@ -29,6 +31,8 @@ Value attribute_of(const Value& item, const Value& attr, const Expr* at) {
     if (cur.is_dict()) {
       const Value* v = cur.as_dict().find(part);
       cur = v ? *v : Value::undefined(part);
+    } else if (const Value* field = cur.field(part)) {
+      cur = *field;
     } else if (cur.is_list() && !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) {
       const auto i = std::stoul(part);
       cur = i < cur.as_list().size() ? cur.as_list()[i] : Value();
@@ -69,6 +73,91 @@ int compare_for_sort(const Value& a, const Value& b, bool case_sensitive) {
   return a.less(b) ? -1 : b.less(a) ? 1 : 0;
 }
 
+// An integer argument of a filter; `dflt` when absent or none.
+std::int64_t int_param(const CallArgs& args, std::size_t index, const char* name, std::int64_t dflt,
+                       const std::string& filter, const Expr* at) {
+  const Value v = args.get(index, name);
+  if (v.is_undefined() || v.is_none()) return dflt;
+  if (!v.is_int())
+    runtime_error(at, filter + ": " + name + " must be an integer, found " + v.type_name());
+  return v.as_int();
+}
+
+// A string argument of a filter; `dflt` when absent or none.
+std::string string_param(const CallArgs& args, std::size_t index, const char* name,
+                         const std::string& dflt, const std::string& filter, const Expr* at) {
+  const Value v = args.get(index, name);
+  if (v.is_undefined() || v.is_none()) return dflt;
+  if (!v.is_string())
+    runtime_error(at, filter + ": " + name + " must be a string, found " + v.type_name());
+  return v.as_string();
+}
+
+// Jinja's attribute getter with a default: the default replaces an undefined
+// value after each part of a dotted path; a none attribute is the item itself.
+Value group_key(const Value& item, const Value& attr, const Value& dflt, const Expr* at) {
+  if (attr.is_none()) return item;
+  const bool has_default = !dflt.is_undefined() && !dflt.is_none();
+  if (attr.is_int() || !has_default) {
+    const Value v = attribute_of(item, attr, at);
+    return v.is_undefined() && has_default ? dflt : v;
+  }
+  Value cur = item;
+  const std::string path = attr.str();
+  for (std::size_t start = 0;;) {
+    const auto dot = path.find('.', start);
+    cur = attribute_of(cur, Value(path.substr(start, dot - start)), at);
+    if (cur.is_undefined()) cur = dflt;
+    if (dot == std::string::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+// Jinja's groupby: items sorted by an attribute (lower-cased strings unless
+// case_sensitive), one (grouper, list) named tuple per run of equal keys; the
+// grouper is the first item's value.
+Value group_by(const Value& input, const CallArgs& args, const Expr* at) {
+  const Value attr = args.get(0, "attribute");
+  if (attr.is_undefined())
+    runtime_error(at, "groupby: missing the attribute to group by, as in groupby('role')");
+  const Value dflt = args.get(1, "default");
+  const bool case_sensitive = args.get(2, "case_sensitive").truthy();
+  const List items = iterate(input, at);
+  std::vector<Value> keys, sort_keys;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    keys.push_back(group_key(items[k], attr, dflt, at));
+    if (keys.back().is_undefined() && items.size() > 1)
+      runtime_error(at, "groupby: item " + std::to_string(k) + " has no attribute " + attr.repr() +
+                            " (give a default=...)");
+    const Value& key = keys.back();
+    sort_keys.push_back(case_sensitive || !key.is_string() ? key
+                                                           : Value(tok::to_lower(key.as_string())));
+  }
+  std::vector<std::size_t> order(items.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  try {
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return sort_keys[a].less(sort_keys[b]); });
+  } catch (const TemplateError&) {
+    throw;
+  } catch (const Error& e) {
+    std::string why = e.what();
+    if (why.rfind("chat template: ", 0) == 0) why.erase(0, 15);
+    runtime_error(at, "groupby: cannot sort by " + attr.repr() + ": " + why);
+  }
+  List groups;
+  for (std::size_t i = 0; i < order.size();) {
+    List members;
+    std::size_t j = i;
+    for (; j < order.size() && sort_keys[order[j]] == sort_keys[order[i]]; ++j)
+      members.push_back(items[order[j]]);
+    groups.push_back(
+        Value::named_tuple({{"grouper", keys[order[i]]}, {"list", Value(std::move(members))}}));
+    i = j;
+  }
+  return Value(std::move(groups));
+}
+
 std::string indent_text(const std::string& s, const Value& width_v, bool first, bool blank) {
   const std::string pad = width_v.is_string()
                               ? width_v.as_string()
@@ -105,7 +194,7 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& input,
   // Like Jinja's Undefined: prints as "", iterates as empty, has length 0.
   if (input.is_undefined() &&
       (name == "tojson" || name == "items" || name == "dictsort" || name == "int" ||
-       name == "float" || name == "abs" || name == "round"))
+       name == "float" || name == "abs" || name == "round" || name == "wordwrap"))
     runtime_error(at, "'" + input.as_string() + "' is undefined (filter '" + name + "')");
   if (name == "trim") return get_method(Value(input.str()), "strip").as_function()(args);
   if (name == "length" || name == "count")
@@ -330,6 +419,40 @@ Value apply_filter(Interpreter& in, const std::string& name, const Value& input,
         std::max<std::int64_t>(0, w - static_cast<std::int64_t>(length(Value(s), at)));
     return Value(std::string(pad / 2, ' ') + s + std::string(pad - pad / 2, ' '));
   }
+  if (name == "truncate") {
+    if (input.is_undefined()) return input;
+    if (!input.is_string())
+      runtime_error(at, "truncate: expected a string, found " + std::string(input.type_name()));
+    const std::int64_t len = int_param(args, 0, "length", 255, name, at);
+    const std::string end = string_param(args, 2, "end", "...", name, at);
+    const std::int64_t leeway = int_param(args, 3, "leeway", 5, name, at);
+    const auto end_len = static_cast<std::int64_t>(code_points(end));
+    if (len < end_len)
+      runtime_error(at, "truncate: expected length >= " + std::to_string(end_len) + ", got " +
+                            std::to_string(len));
+    if (leeway < 0)
+      runtime_error(at, "truncate: expected leeway >= 0, got " + std::to_string(leeway));
+    return Value(truncate(input.as_string(), static_cast<std::size_t>(len),
+                          args.get(1, "killwords").truthy(), end,
+                          static_cast<std::size_t>(leeway)));
+  }
+  if (name == "wordwrap") {
+    if (!input.is_string())
+      runtime_error(at, "wordwrap: expected a string, found " + std::string(input.type_name()));
+    const std::int64_t width = int_param(args, 0, "width", 79, name, at);
+    // Like textwrap, which refuses the width only when there is a line to wrap.
+    if (width <= 0 && !input.as_string().empty())
+      runtime_error(at, "wordwrap: invalid width " + std::to_string(width) + " (must be > 0)");
+    WrapOptions o;
+    o.width = static_cast<std::size_t>(std::max<std::int64_t>(width, 1));
+    const Value long_words = args.get(1, "break_long_words");
+    o.break_long_words = long_words.is_undefined() || long_words.truthy();
+    o.wrapstring = string_param(args, 2, "wrapstring", "\n", name, at);
+    const Value hyphens = args.get(3, "break_on_hyphens");
+    o.break_on_hyphens = hyphens.is_undefined() || hyphens.truthy();
+    return Value(wordwrap(input.as_string(), o));
+  }
+  if (name == "groupby") return group_by(input, args, at);
   runtime_error(at, "unknown filter '" + name + "'");
 }
 

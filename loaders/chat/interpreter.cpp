@@ -1,6 +1,8 @@
 #include "loaders/chat/interpreter.h"
 
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 #include "loaders/chat/builtins.h"
 #include "loaders/chat/error.h"
@@ -65,6 +67,9 @@ Interpreter::Flow Interpreter::exec(const Stmt& s, std::string& out) {
     }
     case Stmt::Kind::kMacro:
       assign(s.text, make_macro(s));
+      break;
+    case Stmt::Kind::kCallBlock:
+      out += eval_call(*s.expr, make_caller(s)).str();
       break;
     case Stmt::Kind::kBreak:
       return Flow::kBreak;
@@ -160,20 +165,46 @@ void Interpreter::exec_set(const Stmt& s) {
   for (std::size_t k = 0; k < parts.size(); ++k) assign(s.targets[k], parts[k]);
 }
 
+Interpreter::Frame Interpreter::bind_params(const Stmt& def, CallArgs& args) {
+  Frame frame;
+  for (std::size_t k = 0; k < def.params.size(); ++k) {
+    const auto& [name, dflt] = def.params[k];
+    Value v = args.get(k, name);
+    if (v.is_undefined() && dflt) v = eval(*dflt);
+    frame[name] = v;
+  }
+  return frame;
+}
+
 Value Interpreter::make_macro(const Stmt& s) {
   const Stmt* def = &s;
   return Value::function(s.text, [this, def](CallArgs& args) -> Value {
-    std::unordered_map<std::string, Value> frame;
-    for (std::size_t k = 0; k < def->params.size(); ++k) {
-      const auto& [name, dflt] = def->params[k];
-      Value v = args.get(k, name);
-      if (v.is_undefined() && dflt) v = eval(*dflt);
-      frame[name] = v;
+    Frame frame = bind_params(*def, args);
+    // Only a {% call %} block passes caller; otherwise it is undefined, not an outer macro's.
+    if (!frame.contains("caller")) {
+      const Value caller = args.get(SIZE_MAX, "caller");
+      frame["caller"] = caller.is_undefined() ? Value::undefined("caller") : caller;
     }
     frames_.push_back(std::move(frame));
     std::string out;
     exec(def->body, out);
     frames_.pop_back();
+    return Value(std::move(out));
+  });
+}
+
+Value Interpreter::make_caller(const Stmt& s) {
+  const Stmt* def = &s;
+  // Like Jinja, the body sees the variables of the call site, not the macro's.
+  auto scope = std::make_shared<const std::vector<Frame>>(frames_);
+  return Value::function("caller", [this, def, scope](CallArgs& args) -> Value {
+    if (args.positional.size() > def->params.size())
+      fail("caller() takes {} argument(s), {} given", def->params.size(), args.positional.size());
+    std::vector<Frame> macro_frames = std::exchange(frames_, *scope);
+    frames_.push_back(bind_params(*def, args));
+    std::string out;
+    exec(def->body, out);
+    frames_ = std::move(macro_frames);
     return Value(std::move(out));
   });
 }
@@ -205,6 +236,7 @@ Value Interpreter::get_attr(const Value& obj, const std::string& name, const Exp
     if (const Value* v = obj.as_dict().find(name)) return *v;
     return Value::undefined(name);
   }
+  if (const Value* field = obj.field(name)) return *field;  // groupby's grouper and list
   if (Value m = get_method(obj, name); !m.is_undefined()) return m;
   return Value::undefined(name);
 }
@@ -294,7 +326,7 @@ Value Interpreter::eval(const Expr& e) {
   return Value();
 }
 
-Value Interpreter::eval_call(const Expr& e) {
+Value Interpreter::eval_call(const Expr& e, const Value& caller) {
   Value fn = eval(*e.args[0]);
   if (!fn.is_callable()) {
     const std::string what = e.args[0]->kind == Expr::Kind::kName   ? e.args[0]->name
@@ -305,6 +337,7 @@ Value Interpreter::eval_call(const Expr& e) {
     runtime_error(&e, msg.insert(0, 1, '\''));
   }
   CallArgs args = eval_args(e, 1);
+  if (!caller.is_undefined()) args.keyword.emplace_back("caller", caller);
   try {
     return fn.as_function()(args);
   } catch (const TemplateError&) {

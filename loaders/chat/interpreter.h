@@ -23,16 +23,20 @@ class Interpreter {
 
  private:
   enum class Flow { kNormal, kBreak, kContinue };
+  using Frame = std::unordered_map<std::string, Value>;
   Flow exec(const Body& body, std::string& out);
   Flow exec(const Stmt& s, std::string& out);
   void exec_for(const Stmt& s, std::string& out);
   void exec_set(const Stmt& s);
   Value make_macro(const Stmt& s);
+  Value make_caller(const Stmt& s);
+  Frame bind_params(const Stmt& def, CallArgs& args);
 
   Value eval(const Expr& e);
   Value eval_binary(const Expr& e);
   Value eval_compare(const Expr& e);
-  Value eval_call(const Expr& e);
+  // `caller`, when defined, is passed as the keyword argument caller ({% call %}).
+  Value eval_call(const Expr& e, const Value& caller = Value());
   Value get_attr(const Value& obj, const std::string& name, const Expr& at);
   Value get_item(const Value& obj, const Value& key, const Expr& at);
   CallArgs eval_args(const Expr& e, std::size_t first);
@@ -40,7 +44,7 @@ class Interpreter {
   Value lookup(const std::string& name) const;
   void assign(const std::string& name, Value v);
 
-  std::vector<std::unordered_map<std::string, Value>> frames_;
+  std::vector<Frame> frames_;
 };
 
 [[noreturn]] void runtime_error(const Expr* at, const std::string& msg);

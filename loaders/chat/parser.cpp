@@ -70,6 +70,7 @@ class Parser : public detail::ExpressionParser {
     if (name == "for") return parse_for(t);
     if (name == "set") return parse_set(t);
     if (name == "macro") return parse_macro(t);
+    if (name == "call") return parse_call_block(t);
     if (name == "break" || name == "continue") {
       auto s = stmt(name == "break" ? Stmt::Kind::kBreak : Stmt::Kind::kContinue, t);
       expect_block_end();
@@ -183,9 +184,8 @@ class Parser : public detail::ExpressionParser {
     return s;
   }
 
-  StmtPtr parse_macro(const Token& at) {
-    auto s = stmt(Stmt::Kind::kMacro, at);
-    s->text = expect_identifier();
+  // (name, name=default, ...) of a macro or a call block.
+  void parse_params(std::vector<std::pair<std::string, ExprPtr>>& params) {
     expect_op("(");
     while (!is_op(")")) {
       std::string p = expect_identifier();
@@ -194,14 +194,36 @@ class Parser : public detail::ExpressionParser {
         next();
         dflt = parse_expression();
       }
-      s->params.emplace_back(std::move(p), std::move(dflt));
+      params.emplace_back(std::move(p), std::move(dflt));
       if (!is_op(")")) expect_op(",");
     }
     next();
+  }
+
+  StmtPtr parse_macro(const Token& at) {
+    auto s = stmt(Stmt::Kind::kMacro, at);
+    s->text = expect_identifier();
+    parse_params(s->params);
     expect_block_end();
     s->body = parse_body({"endmacro"});
     next();
     if (peek().kind == TokKind::kName) next();  // {% endmacro name %}
+    expect_block_end();
+    return s;
+  }
+
+  // {% call [(params)] m(args) %} body {% endcall %}: m gets the body as caller().
+  StmtPtr parse_call_block(const Token& at) {
+    auto s = stmt(Stmt::Kind::kCallBlock, at);
+    if (is_op("(")) parse_params(s->params);
+    const Token& call_at = peek();
+    s->expr = parse_expression();
+    if (s->expr->kind != Expr::Kind::kCall)
+      throw TemplateError("expected a macro call after 'call', as in {% call m() %}", call_at.line,
+                          call_at.col);
+    expect_block_end();
+    s->body = parse_body({"endcall"});
+    next();
     expect_block_end();
     return s;
   }

@@ -40,6 +40,25 @@ Value Value::tuple(List l) {
   v.b_ = true;
   return v;
 }
+Value Value::named_tuple(std::vector<std::pair<std::string, Value>> fields) {
+  List items;
+  std::vector<std::string> names;
+  for (auto& [name, item] : fields) {
+    names.push_back(std::move(name));
+    items.push_back(std::move(item));
+  }
+  Value v = tuple(std::move(items));
+  v.field_names_ = std::make_shared<const std::vector<std::string>>(std::move(names));
+  return v;
+}
+
+const Value* Value::field(const std::string& name) const {
+  if (!field_names_) return nullptr;
+  for (std::size_t k = 0; k < field_names_->size(); ++k)
+    if ((*field_names_)[k] == name) return &(*list_)[k];
+  return nullptr;
+}
+
 Value::Value(Dict d) : kind_(Kind::kDict), dict_(std::make_shared<Dict>(std::move(d))) {}
 
 Value Value::function(std::string name, NativeFn fn) {

@@ -43,6 +43,8 @@ class Value {
   Value(List l);
   // A Python tuple: a list that prints as (a, b).
   static Value tuple(List l);
+  // A named tuple (what groupby yields): a tuple whose items are also attributes.
+  static Value named_tuple(std::vector<std::pair<std::string, Value>> fields);
   Value(Dict d);
   static Value function(std::string name, NativeFn fn);
   // For an undefined value: the expression it came from, for error messages.
@@ -70,6 +72,8 @@ class Value {
   const Dict& as_dict() const { return *dict_; }
   Dict& mutable_dict() const { return *dict_; }
   const NativeFn& as_function() const { return *fn_; }
+  // A named tuple's item called `name`, or null.
+  const Value* field(const std::string& name) const;
 
   bool truthy() const;
   // Python's str(); undefined prints as "".
@@ -95,6 +99,7 @@ class Value {
   std::shared_ptr<List> list_;
   std::shared_ptr<Dict> dict_;
   std::shared_ptr<NativeFn> fn_;
+  std::shared_ptr<const std::vector<std::string>> field_names_;  // named tuples only
 };
 
 struct CallArgs {

@@ -199,6 +199,23 @@ void resolve_ropes(const RawConfig& raw, const FamilyTraits& t, ModelConfig& c) 
     l.rope = (l.attention == AttentionKind::Sliding && c.ropes.size() > 1) ? 1 : 0;
 }
 
+// dtype (transformers 5) or torch_dtype (classic), which transformers turns into a
+// torch dtype by name. Informational here (each weight's own dtype is what runs), but
+// a name torch has no floating-point type for means a broken config.
+void resolve_dtype(const RawConfig& raw, ModelConfig& c) {
+  const bool v5 = raw.dtype.set();
+  const Field<std::string>& dt = v5 ? raw.dtype : raw.torch_dtype;
+  if (!dt.set() || dt.value == "auto") return;  // "auto": the checkpoint's own dtypes
+  const auto st_type = st::parse_torch_dtype(dt.value);
+  if (!st_type)
+    fail(
+        "{}: {} is '{}', which is not a torch floating-point dtype (expected bfloat16, float16, "
+        "float32 or float64, or their aliases half, float, double)",
+        raw.file_name, v5 ? "dtype" : "torch_dtype", dt.value);
+  c.dtype_name = dt.value;
+  c.dtype = st::to_engine_dtype(*st_type);
+}
+
 ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
   const auto& file = raw.file_name;
   ModelConfig c;
@@ -271,11 +288,7 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
   }
   resolve_ropes(raw, t, c);
 
-  const Field<std::string>& dt = raw.dtype.set() ? raw.dtype : raw.torch_dtype;
-  if (dt.set()) {
-    c.dtype_name = dt.value;
-    if (auto st_type = st::parse_torch_dtype(dt.value)) c.dtype = st::to_engine_dtype(*st_type);
-  }
+  resolve_dtype(raw, c);
   if (raw.bos_token_id.set())
     c.bos_token_id = raw.bos_token_id.value;
   else if (raw.bos_token_id.absent())

@@ -69,6 +69,7 @@ std::optional<DType> parse_torch_dtype(std::string_view name) {
   static constexpr std::pair<std::string_view, DType> kTorch[] = {
       {"bfloat16", DType::BF16}, {"float16", DType::F16}, {"half", DType::F16},
       {"float32", DType::F32},   {"float", DType::F32},   {"float64", DType::F64},
+      {"double", DType::F64},
   };
   for (const auto& [n, t] : kTorch)
     if (n == name) return t;

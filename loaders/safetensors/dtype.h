@@ -50,8 +50,9 @@ std::string_view dtype_name(DType t);
 // Parses a safetensors dtype string; nullopt when it is not one of the spec's.
 std::optional<DType> parse_dtype(std::string_view name);
 
-// Parses a torch dtype as config.json writes it ("bfloat16", "float16", "float32",
-// with or without a "torch." prefix); nullopt for anything else.
+// Parses a torch floating-point dtype as config.json writes it ("bfloat16", "float16",
+// "float32", "float64" or the aliases half, float, double; with or without a "torch."
+// prefix); nullopt for anything else.
 std::optional<DType> parse_torch_dtype(std::string_view name);
 
 // F32, F16 and BF16, the weight types kernels read as stored; nullopt otherwise.

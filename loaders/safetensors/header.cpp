@@ -186,10 +186,14 @@ void validate_layout(std::vector<TensorInfo>& tensors, std::uint64_t data_start,
     expected = t.end;
     prev = &t;
   }
-  if (expected != data_size)
+  if (expected != data_size) {
+    // The data should end with the last tensor's bytes (or the header, when it lists none).
+    const std::string last = prev ? fmt::format("last tensor '{}'", prev->name)
+                                  : std::string("header lists no tensor and");
     header_fail(HeaderErrorKind::TrailingBytes, file,
-                "tensors end at byte {}, file has {}: {} trailing bytes belong to no tensor",
+                "{} ends at byte {}, file has {}: {} trailing bytes belong to no tensor", last,
                 data_start + expected, file_size, data_size - expected);
+  }
   for (auto& t : tensors) {
     t.begin += data_start;
     t.end += data_start;

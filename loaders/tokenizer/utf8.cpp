@@ -80,6 +80,18 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
+std::u32string to_u32(std::string_view s) {
+  std::u32string out;
+  for (std::size_t i = 0; i < s.size();) out.push_back(next_codepoint(s, i));
+  return out;
+}
+
+std::string to_utf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) append_utf8(out, c);
+  return out;
+}
+
 bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0, sub = 0;
   while (i < s.size()) {

@@ -15,6 +15,10 @@ char32_t next_codepoint(std::string_view s, std::size_t& i);
 
 void append_utf8(std::string& out, char32_t cp);
 
+// Whole strings to and from code points (invalid bytes become U+FFFD).
+std::u32string to_u32(std::string_view s);
+std::string to_utf8(std::u32string_view s);
+
 // Byte length of the sequence a lead byte starts (1 for continuation/invalid bytes).
 std::size_t utf8_sequence_length(unsigned char lead);
 

@@ -3,13 +3,17 @@
 // template raised.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "loaders/chat/chat_template.h"
 #include "loaders/chat/error.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "tests/support/jsonl_families.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm::chat {
@@ -22,6 +26,11 @@ std::chrono::system_clock::time_point rendered_on() {
   tm.tm_mday = 22;
   tm.tm_hour = 12;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// The families under ../shared/tokenizers with lines in chat.jsonl.
+std::vector<std::string> families() {
+  return {"gemma-style", "llama2", "llama3", "mistral", "phi3", "qwen2", "qwen3"};
 }
 
 class ChatCasesTest : public ::testing::TestWithParam<std::string> {};
@@ -68,15 +77,19 @@ TEST_P(ChatCasesTest, MatchesTransformers) {
   EXPECT_GT(checked, 0) << "no chat cases for family " << family;
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, ChatCasesTest,
-                         ::testing::Values("gemma-style", "llama2", "llama3", "mistral", "phi3",
-                                           "qwen2", "qwen3"),
+INSTANTIATE_TEST_SUITE_P(Families, ChatCasesTest, ::testing::ValuesIn(families()),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// No line goes unchecked: each belongs to a family instantiated above.
+TEST(ChatCasesFile, EveryLineBelongsToATestedFamily) {
+  VKLLM_TEST_DATA_PATH(cases, "tokenizers/chat.jsonl");
+  test::expect_every_line_tested(cases, families());
+}
 
 }  // namespace
 }  // namespace vkllm::chat

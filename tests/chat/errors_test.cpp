@@ -1,6 +1,9 @@
 // Template errors name line and column; runtime errors too; loading reports
-// missing or malformed templates with the file.
+// missing or malformed templates with the file and picks among named templates
+// as transformers does.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -87,6 +90,95 @@ TEST(TemplateLoading, NamedTemplatesAndJinjaFile) {
   std::ofstream(dir / "chat_template.jinja") << "J\n";
   EXPECT_EQ(ChatTemplate::load(dir).render(nlohmann::ordered_json::array()), "J");
   std::filesystem::remove_all(dir);
+}
+
+// A model folder holding only a tokenizer_config.json, removed with the test.
+class ConfigDir {
+ public:
+  explicit ConfigDir(const std::string& config)
+      : dir_(std::filesystem::temp_directory_path() /
+             ("vkllm_chat_select_" + std::to_string(getpid()))) {
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "tokenizer_config.json") << config;
+  }
+  ~ConfigDir() { std::filesystem::remove_all(dir_); }
+  const std::filesystem::path& path() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+std::string render_with(const ChatTemplate& t, const nlohmann::ordered_json* tools) {
+  RenderOptions opt;
+  opt.tools = tools;
+  return t.render(nlohmann::ordered_json::array(), opt);
+}
+
+std::string load_error(const std::filesystem::path& dir) {
+  try {
+    ChatTemplate::load(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Like transformers' get_chat_template: with tools (even an empty list, which is
+// not None) "tool_use" when there is one, else "default"; a name always wins.
+TEST(TemplateLoading, PicksToolUseWhenToolsAreGiven) {
+  const nlohmann::ordered_json tools = nlohmann::ordered_json::array({{{"type", "function"}}});
+  const nlohmann::ordered_json no_tools = nlohmann::ordered_json::array();
+  const nlohmann::ordered_json null_tools;
+  {
+    ConfigDir d(R"({"chat_template": [
+        {"name": "tool_use", "template": "T{{ tools | length if tools else '-' }}"},
+        {"name": "default", "template": "D{{ tools }}"}]})");
+    const ChatTemplate t = ChatTemplate::load(d.path());
+    EXPECT_EQ(render_with(t, nullptr), "DNone");
+    EXPECT_EQ(render_with(t, &null_tools), "DNone");
+    EXPECT_EQ(render_with(t, &tools), "T1");
+    EXPECT_EQ(render_with(t, &no_tools), "T-");
+    EXPECT_EQ(render_with(ChatTemplate::load(d.path(), "default"), &tools),
+              "D[{'type': 'function'}]");
+    EXPECT_EQ(render_with(ChatTemplate::load(d.path(), "tool_use"), nullptr), "T-");
+  }
+  {
+    // One template serves with and without tools.
+    ConfigDir d(R"({"chat_template": "S{{ tools is none }}"})");
+    const ChatTemplate t = ChatTemplate::load(d.path());
+    EXPECT_EQ(render_with(t, &tools), "SFalse");
+    EXPECT_EQ(render_with(t, nullptr), "STrue");
+  }
+  {
+    ConfigDir d(R"({"chat_template": [{"name": "default", "template": "D"},
+                                      {"name": "rag", "template": "R"}]})");
+    EXPECT_EQ(render_with(ChatTemplate::load(d.path()), &tools), "D");
+  }
+  {
+    // Only "tool_use": messages without tools have no template.
+    ConfigDir d(R"({"chat_template": [{"name": "tool_use", "template": "T"},
+                                      {"name": "rag", "template": "R"}]})");
+    const ChatTemplate t = ChatTemplate::load(d.path());
+    EXPECT_EQ(render_with(t, &tools), "T");
+    try {
+      render_with(t, nullptr);
+      FAIL() << "expected an error without tools";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "chat template: " + d.path().string() +
+                    ": no template named 'default' for messages without tools (found: rag, "
+                    "tool_use); give tools or name the template to use");
+    }
+  }
+  {
+    ConfigDir d(R"({"chat_template": [{"name": "rag", "template": "R"},
+                                      {"name": "chatml", "template": "C"}]})");
+    EXPECT_EQ(load_error(d.path()),
+              "chat template: " + d.path().string() +
+                  ": several templates and none named 'default' or 'tool_use' (found: chatml, "
+                  "rag); name the one to use");
+    EXPECT_EQ(ChatTemplate::load(d.path(), "rag").render(nlohmann::ordered_json::array()), "R");
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 
@@ -54,10 +55,10 @@ struct Demo {
   tok::Tokenizer tokenizer = tok::Tokenizer::load(kDemo);
   std::unique_ptr<runtime::Session> session;
 
-  explicit Demo(uint32_t ctx_tokens) {
+  explicit Demo(uint32_t ctx_tokens, std::vector<std::string> dump = {}) {
     session = std::make_unique<runtime::Session>(
         std::vector<vk::Device*>{&ctx.device()}, folder, runtime::single_device(folder.config),
-        runtime::SessionOptions{.ctx = ctx_tokens, .cache = DType::F32});
+        runtime::SessionOptions{.ctx = ctx_tokens, .cache = DType::F32, .dump = std::move(dump)});
   }
 };
 
@@ -102,6 +103,19 @@ TEST(Demo, EndsAtLengthEosAndStopStrings) {
   EXPECT_EQ(r.ids, std::vector<uint32_t>(want.begin(), want.begin() + 5));
   EXPECT_EQ(r.decode_steps, 4u);
 
+  // -n 0: the prompt is prefilled into the cache and nothing is generated.
+  r = gen.generate(prompt, greedy(0));
+  EXPECT_EQ(r.finish, runtime::FinishReason::Length);
+  EXPECT_TRUE(r.ids.empty());
+  EXPECT_TRUE(r.text.empty());
+  EXPECT_EQ(r.decode_steps, 0u);
+
+  // An interrupt (Ctrl-C in chat) ends the reply after the token being produced.
+  const std::atomic<bool> interrupted{true};
+  r = gen.generate(prompt, greedy(40), nullptr, &interrupted);
+  EXPECT_EQ(r.finish, runtime::FinishReason::Interrupted);
+  EXPECT_EQ(r.ids, std::vector<uint32_t>(want.begin(), want.begin() + 1));
+
   // An EOS list: the earliest of its ids ends generation; it is returned, not printed.
   const std::vector<uint32_t> eos{want[12], want[7]};
   size_t end = 0;
@@ -132,6 +146,52 @@ TEST(Demo, EndsAtLengthEosAndStopStrings) {
   EXPECT_EQ(d.ctx.validation_messages(), 0u);
 }
 
+// EOS ids come from generation_config.json, else config.json, else the tokenizer.
+TEST(Defaults, EosIdsInTransformersOrder) {
+  model::ModelFolder folder = model::open_model_folder(kDemo);
+  const tok::Tokenizer tokenizer = tok::Tokenizer::load(kDemo);
+  ASSERT_TRUE(folder.generation && tokenizer.eos_id());
+  folder.generation->eos_token_ids = {5, 7, 5};
+  folder.config.eos_token_ids = {9};
+  EXPECT_EQ(runtime::default_eos_ids(folder, &tokenizer), (std::vector<uint32_t>{5, 7}));
+  folder.generation->eos_token_ids.clear();
+  EXPECT_EQ(runtime::default_eos_ids(folder, &tokenizer), std::vector<uint32_t>{9});
+  folder.generation.reset();
+  EXPECT_EQ(runtime::default_eos_ids(folder, &tokenizer), std::vector<uint32_t>{9});
+  folder.config.eos_token_ids.clear();
+  EXPECT_EQ(runtime::default_eos_ids(folder, &tokenizer),
+            std::vector<uint32_t>{uint32_t(*tokenizer.eos_id())});
+  EXPECT_TRUE(runtime::default_eos_ids(folder, nullptr).empty());
+}
+
+// Sampling defaults follow generation_config.json; without do_sample it is greedy.
+TEST(Defaults, SamplingFromGenerationConfig) {
+  model::ModelFolder folder = model::open_model_folder(kDemo);
+  runtime::SamplingParams p = runtime::default_sampling(folder);  // the demo's file
+  EXPECT_FLOAT_EQ(p.temperature, 0.7f);
+  EXPECT_EQ(p.top_k, 40);
+  EXPECT_FLOAT_EQ(p.top_p, 0.9f);
+  EXPECT_FLOAT_EQ(p.min_p, 0.0f);
+
+  folder.generation->do_sample = false;
+  folder.generation->min_p = 0.05;
+  folder.generation->repetition_penalty = 1.3;
+  p = runtime::default_sampling(folder);
+  EXPECT_EQ(p.temperature, 0.0f);
+  EXPECT_FLOAT_EQ(p.min_p, 0.05f);
+  EXPECT_FLOAT_EQ(p.repetition_penalty, 1.3f);
+
+  folder.generation->do_sample = true;
+  folder.generation->temperature.reset();  // transformers' default temperature is 1
+  EXPECT_FLOAT_EQ(runtime::default_sampling(folder).temperature, 1.0f);
+
+  folder.generation.reset();  // no file: greedy, transformers' top_k 50
+  p = runtime::default_sampling(folder);
+  EXPECT_EQ(p.temperature, 0.0f);
+  EXPECT_EQ(p.top_k, 50);
+  EXPECT_FLOAT_EQ(p.top_p, 1.0f);
+}
+
 TEST(Demo, ContextLimits) {
   Demo d(16);
   runtime::Generator gen(*d.session, &d.tokenizer);
@@ -149,6 +209,40 @@ TEST(Demo, ContextLimits) {
   EXPECT_EQ(r.finish, runtime::FinishReason::Context);
   EXPECT_EQ(r.ids.size(), 7u);
   EXPECT_EQ(gen.cached().size(), 16u);
+}
+
+// --dump names the same tensors in the prefill graph and in the decode graph,
+// where the output projections would otherwise be fused with their residual
+// adds, and q is read before its rotation (q_rope after).
+TEST(Demo, DumpsTheSameTensorsInPrefillAndDecode) {
+  const std::vector<std::string> names{"layers.0.q", "layers.0.q_rope", "layers.1.attn_out",
+                                       "layers.1.ffn_down", "layers.1.out"};
+  const std::vector<uint32_t> ids{5, 80, 300, 41, 7, 600};
+  Demo prefill(16, names), decode(16, names);
+  prefill.session->forward(ids, 0, true);
+  auto all = prefill.session->dumps();
+  for (size_t t = 0; t < ids.size(); ++t) {
+    decode.session->forward(std::span(ids).subspan(t, 1), uint32_t(t), false, true);
+    auto one = decode.session->dumps();
+    for (const std::string& name : names) {
+      SCOPED_TRACE(name + " at position " + std::to_string(t));
+      const auto& rows = all.at(name);
+      const auto& row = one.at(name);
+      ASSERT_EQ(rows.shape[0], ids.size());
+      ASSERT_EQ(row.shape[0], 1u);
+      ASSERT_EQ(row.values.size() * ids.size(), rows.values.size());
+      const size_t n = row.values.size();
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_NEAR(row.values[i], rows.values[t * n + i], 1e-4 * (1 + std::abs(row.values[i])));
+    }
+    // Position 0 rotates by nothing; every later position changes q.
+    const auto &q = one.at("layers.0.q").values, &qr = one.at("layers.0.q_rope").values;
+    if (t == 0)
+      EXPECT_EQ(q, qr);
+    else
+      EXPECT_NE(q, qr);
+  }
+  EXPECT_EQ(prefill.ctx.validation_messages() + decode.ctx.validation_messages(), 0u);
 }
 
 TEST(Demo, ChatTurnPrefillsOnlyItsNewTokens) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include "loaders/model/config.h"
 #include "loaders/model/generation_config.h"
@@ -255,6 +257,24 @@ TEST(ConfigHub, Qwen25NoSlidingWindow) {
   EXPECT_EQ(c.ropes[0].theta, 1e6);
 }
 
+TEST(ConfigHub, EveryDtypeSpellingInTheDataIsAccepted) {
+  VKLLM_TEST_DATA_PATH(root, "models");
+  std::size_t n = 0;
+  for (const char* kind : {"models", "fixtures"}) {
+    const auto dir = root.parent_path() / kind;
+    if (!std::filesystem::is_directory(dir)) continue;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (!std::filesystem::exists(e.path() / "config.json")) continue;
+      SCOPED_TRACE(e.path().string());
+      const auto c = load(e.path());
+      EXPECT_NE(c.dtype_name, "");
+      EXPECT_TRUE(c.dtype.has_value()) << c.dtype_name;
+      ++n;
+    }
+  }
+  EXPECT_GT(n, 0u);
+}
+
 TEST(ConfigHub, GenerationConfigs) {
   VKLLM_TEST_DATA_PATH(l32, "models/llama-3.2-3b-instruct");
   VKLLM_TEST_DATA_PATH(qw, "models/qwen2.5-0.5b-instruct");
@@ -349,6 +369,29 @@ TEST(ConfigDerivation, BothDialectsAgree) {
   EXPECT_EQ(classic.ropes[0].type, RopeType::Linear);
 }
 
+TEST(ConfigDerivation, DtypeSpellings) {
+  const std::pair<const char*, std::optional<DType>> spellings[] = {
+      {"bfloat16", DType::BF16}, {"torch.bfloat16", DType::BF16}, {"float16", DType::F16},
+      {"half", DType::F16},      {"float32", DType::F32},         {"float", DType::F32},
+      {"float64", std::nullopt}, {"double", std::nullopt},
+  };
+  for (const auto& [name, want] : spellings) {
+    for (const char* field : {"dtype", "torch_dtype"}) {
+      const auto c = parse_model_config(cfg("llama", fmt::format(R"("{}":"{}")", field, name)));
+      EXPECT_EQ(c.dtype, want) << field << " " << name;
+      EXPECT_EQ(c.dtype_name, name);
+    }
+  }
+  for (const char* unset : {R"("torch_dtype":null)", R"("dtype":"auto")"}) {
+    const auto none = parse_model_config(cfg("llama", unset));
+    EXPECT_FALSE(none.dtype.has_value()) << unset;
+    EXPECT_EQ(none.dtype_name, "") << unset;
+  }
+  // transformers keeps dtype when both are given.
+  EXPECT_EQ(parse_model_config(cfg("llama", R"("dtype":"float16","torch_dtype":"bfloat16")")).dtype,
+            DType::F16);
+}
+
 TEST(ConfigDerivation, GemmaLegacyGeluMeansTanh) {
   EXPECT_EQ(parse_model_config(cfg("gemma", R"("hidden_act":"gelu")")).activation,
             Activation::GeluTanh);
@@ -386,6 +429,15 @@ TEST(ConfigErrors, UnsupportedActivationAndQuantization) {
   expect_contains(error_of(cfg("llama", R"("hidden_act":"relu")")), {"hidden_act is 'relu'"});
   expect_contains(error_of(cfg("llama", R"("quantization_config":{"quant_method":"gptq"})")),
                   {"quantization_config.quant_method is 'gptq'"});
+}
+
+TEST(ConfigErrors, UnknownDtype) {
+  expect_contains(error_of(cfg("llama", R"("torch_dtype":"bf16")")),
+                  {"cfg.json: torch_dtype is 'bf16'", "expected bfloat16, float16, float32"});
+  expect_contains(error_of(cfg("llama", R"("dtype":"int8")")), {"dtype is 'int8'"});
+  // gemma3's text model inherits the outer torch_dtype.
+  expect_contains(error_of(R"({"model_type":"gemma3","torch_dtype":"fp16","text_config":{}})"),
+                  {"torch_dtype is 'fp16'"});
 }
 
 TEST(ConfigErrors, BadJsonAndTypes) {

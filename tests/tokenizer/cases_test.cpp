@@ -2,12 +2,15 @@
 // AutoTokenizer.encode (with and without special tokens) and decode(ids).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "loaders/tokenizer/tokenizer.h"
+#include "tests/support/jsonl_families.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm::tok {
@@ -17,6 +20,11 @@ std::string ids_str(const std::vector<TokenId>& ids) {
   std::string s;
   for (auto id : ids) s += std::to_string(id) + " ";
   return s;
+}
+
+// The families under ../shared/tokenizers with lines in cases.jsonl.
+std::vector<std::string> families() {
+  return {"gemma-style", "gpt2", "llama2", "llama3", "mistral", "phi3", "qwen2", "qwen3"};
 }
 
 class CasesTest : public ::testing::TestWithParam<std::string> {};
@@ -45,15 +53,19 @@ TEST_P(CasesTest, MatchesTransformers) {
   EXPECT_GT(checked, 0) << "no cases for family " << family;
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, CasesTest,
-                         ::testing::Values("gemma-style", "gpt2", "llama2", "llama3", "mistral",
-                                           "phi3", "qwen2", "qwen3"),
+INSTANTIATE_TEST_SUITE_P(Families, CasesTest, ::testing::ValuesIn(families()),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
                              if (c == '-') c = '_';
                            return n;
                          });
+
+// No line goes unchecked: each belongs to a family instantiated above.
+TEST(CasesFile, EveryLineBelongsToATestedFamily) {
+  VKLLM_TEST_DATA_PATH(cases, "tokenizers/cases.jsonl");
+  test::expect_every_line_tested(cases, families());
+}
 
 }  // namespace
 }  // namespace vkllm::tok

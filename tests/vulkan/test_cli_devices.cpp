@@ -1,5 +1,6 @@
 // `vkllm devices` as a user runs it, and what it says when no driver exists.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cstdio>
@@ -12,8 +13,9 @@ struct CmdResult {
   std::string out;
 };
 
-CmdResult run(const std::string& args, const std::string& env = "") {
-  std::string cmd = env + " " + std::string(VKLLM_BINARY_DIR) + "/tools/vkllm " + args + " 2>&1";
+CmdResult run(const std::string& args, const std::string& env = "", bool with_stderr = true) {
+  std::string cmd = env + " " + std::string(VKLLM_BINARY_DIR) + "/tools/vkllm " + args +
+                    (with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* p = popen(cmd.c_str(), "r");
   CmdResult r{-1, ""};
   if (!p) return r;
@@ -36,6 +38,30 @@ TEST(CliDevices, Json) {
   CmdResult r = run("devices --json");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("\"max_storage_buffer_range\""), std::string::npos) << r.out;
+}
+
+// Budget and usage appear only where VK_EXT_memory_budget measured them (lavapipe
+// has no such extension; most GPU drivers do).
+TEST(CliDevices, MemoryBudgetOnlyWhereMeasured) {
+  CmdResult js = run("devices --json", "", false);
+  ASSERT_EQ(js.code, 0) << js.out;
+  const auto devices = nlohmann::json::parse(js.out);
+  CmdResult table = run("devices");
+  ASSERT_EQ(table.code, 0) << table.out;
+  ASSERT_FALSE(devices.empty());
+  for (const auto& d : devices) {
+    SCOPED_TRACE(d["name"].get<std::string>());
+    const bool measured = d["memory_budget"].get<bool>();
+    for (const auto& h : d["heaps"]) {
+      EXPECT_EQ(h["budget"].is_number(), measured) << h;
+      EXPECT_EQ(h["usage"].is_number(), measured) << h;
+      EXPECT_EQ(h["budget"].is_null(), !measured) << h;
+    }
+    if (!measured) {
+      EXPECT_NE(table.out.find("budget n/a (no VK_EXT_memory_budget)"), std::string::npos)
+          << table.out;
+    }
+  }
 }
 
 TEST(CliDevices, UnknownIndexPrintsTheList) {
