@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <regex>
+#include <stdexcept>
 
 #include "engine/base/log.h"
 #include "engine/vulkan/context.h"
@@ -49,7 +50,11 @@ int main(int argc, char** argv) {
   app.add_option("-r,--reps", reps, "Timed repetitions per case")->capture_default_str();
   app.add_flag("--json", json, "Print JSON");
   app.add_flag("--check", check, "Run the correctness cases on this device instead");
-  app.add_flag("--sweep", sweep, "Also time matvec tunings (workgroup x rows)");
+  app.add_flag("--sweep", sweep,
+               "Also time matvec tunings (workgroup x rows) and matmul subgroup tiles");
+  std::vector<std::string> matmul_shapes;
+  app.add_option("--matmul", matmul_shapes,
+                 "Also time the fp32 matmul kernels (tiled, subgroup) at TxNxK, bf16 weights");
   app.add_flag("--debug", debug, "Enable the validation layer");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -57,18 +62,6 @@ int main(int argc, char** argv) {
     if (check) return run_checks(ctx, filter);
     auto& dev = ctx.device();
     harness::Ceilings ceil = harness::measure_ceilings(dev);
-    std::vector<harness::OpCase> cases = harness::perf_cases(42);
-    if (sweep) {
-      std::mt19937 rng(43);
-      for (uint32_t wg : {64u, 128u, 256u})
-        for (uint32_t rows : {1u, 2u, 4u})
-          for (uint32_t unroll : {2u, 4u, 8u}) {
-            cases.push_back(
-                harness::matvec_case(rng, DType::BF16, 14336, 4096, {wg, rows, unroll}));
-            cases.push_back(
-                harness::matvec_case(rng, DType::BF16, 4096, 14336, {wg, rows, unroll}));
-          }
-    }
     nlohmann::json out = {{"device", dev.info().name},
                           {"read_gbs", ceil.read_gbs},
                           {"copy_gbs", ceil.copy_gbs},
@@ -80,9 +73,10 @@ int main(int argc, char** argv) {
       std::printf("%-8s %-48s %10s %10s %9s %8s %8s\n", "op", "shape", "median_us", "min_us",
                   "GB/s", "TFLOP/s", "%ceil");
     }
+    // Each case is timed as it is made and then dropped (sweep inputs are large).
     std::regex re(filter);
-    for (auto& c : cases) {
-      if (!std::regex_search(c.op + " " + c.shape, re)) continue;
+    auto add = [&](harness::OpCase&& c) {
+      if (!std::regex_search(c.op + " " + c.shape, re)) return;
       auto p = harness::measure(dev, c, reps);
       double frac = p.gbs / (c.write_bound ? ceil.copy_gbs : ceil.read_gbs);
       out["cases"].push_back({{"op", c.op},
@@ -95,9 +89,48 @@ int main(int argc, char** argv) {
                               {"tflops", p.tflops},
                               {"ceiling", c.write_bound ? "copy" : "read"},
                               {"fraction_of_ceiling", frac}});
-      if (!json)
+      if (!json) {
         std::printf("%-8s %-48s %10.1f %10.1f %9.0f %8.3f %7.1f%%\n", c.op.c_str(), c.shape.c_str(),
                     p.median_us, p.min_us, p.gbs, p.tflops, 100 * frac);
+        std::fflush(stdout);
+      }
+    };
+    for (auto& c : harness::perf_cases(42)) add(std::move(c));
+    struct Shape {
+      size_t t, n, k;
+    };
+    std::vector<Shape> matmuls;
+    for (const auto& m : matmul_shapes) {
+      Shape sh{};
+      if (std::sscanf(m.c_str(), "%zux%zux%zu", &sh.t, &sh.n, &sh.k) != 3 || !sh.t || !sh.n ||
+          !sh.k)
+        throw std::runtime_error("--matmul: expected TxNxK such as 128x4096x4096, got '" + m + "'");
+      matmuls.push_back(sh);
+    }
+    std::mt19937 rng(43);
+    for (auto [t, n, k] : matmuls)
+      for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Subgroup})
+        add(harness::matmul_case(rng, DType::BF16, t, n, k, path));
+    if (sweep) {
+      // Subgroup tiles at the --matmul shapes, else at the 8B up projection.
+      if (matmuls.empty()) matmuls.push_back({512, 14336, 4096});
+      for (auto [t, n, k] : matmuls)
+        for (uint32_t split_k : {1u, 4u, 8u, 32u})
+          for (uint32_t subgroups : {2u, 4u, 8u})
+            for (uint32_t stack_t : {1u, 2u})
+              for (uint32_t rows_t : {8u, 16u})
+                for (uint32_t rows_n : {2u, 4u, 8u}) {
+                  if (split_k > dev.info().subgroup_size) continue;
+                  kernels::MatmulTuning tuning{subgroups, rows_t, rows_n, stack_t, split_k};
+                  add(harness::matmul_case(rng, DType::BF16, t, n, k, kernels::MatmulPath::Subgroup,
+                                           tuning));
+                }
+      for (uint32_t wg : {64u, 128u, 256u})
+        for (uint32_t rows : {1u, 2u, 4u})
+          for (uint32_t unroll : {2u, 4u, 8u}) {
+            add(harness::matvec_case(rng, DType::BF16, 14336, 4096, {wg, rows, unroll}));
+            add(harness::matvec_case(rng, DType::BF16, 4096, 14336, {wg, rows, unroll}));
+          }
     }
     if (json) std::printf("%s\n", out.dump(2).c_str());
     return 0;

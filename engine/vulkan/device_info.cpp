@@ -129,6 +129,10 @@ std::vector<DeviceInfo> query_devices(VkInstance instance,
     d.subgroup_size = subgroup.subgroupSize;
     d.subgroup_arithmetic = (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
                             (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT);
+    const bool compute = subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT;
+    d.subgroup_ballot = compute && (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT);
+    d.subgroup_shuffle =
+        compute && (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
     d.min_subgroup_size = sgc.minSubgroupSize ? sgc.minSubgroupSize : d.subgroup_size;
     d.max_subgroup_size = sgc.maxSubgroupSize ? sgc.maxSubgroupSize : d.subgroup_size;
 
@@ -284,6 +288,9 @@ std::string format_devices_json(const std::vector<DeviceInfo>& devices) {
                    {"min_subgroup_size", d.min_subgroup_size},
                    {"max_subgroup_size", d.max_subgroup_size},
                    {"subgroup_size_control", d.subgroup_size_control},
+                   {"subgroup_arithmetic", d.subgroup_arithmetic},
+                   {"subgroup_ballot", d.subgroup_ballot},
+                   {"subgroup_shuffle", d.subgroup_shuffle},
                    {"fp16", d.fp16},
                    {"int8", d.int8},
                    {"storage_16bit", d.storage16},

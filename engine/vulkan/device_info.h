@@ -45,6 +45,8 @@ struct DeviceInfo {
   uint32_t subgroup_size = 0;
   uint32_t min_subgroup_size = 0, max_subgroup_size = 0;
   bool subgroup_arithmetic = false;
+  bool subgroup_ballot = false;   // subgroupBroadcast of a dynamic lane
+  bool subgroup_shuffle = false;  // subgroupShuffleXor
   bool subgroup_size_control = false;
   bool fp16 = false;           // shaderFloat16
   bool int8 = false;           // shaderInt8

@@ -1,7 +1,5 @@
 #include "tests/harness/cases.h"
 
-#include <tuple>
-
 namespace vkllm::harness {
 
 namespace {
@@ -70,27 +68,7 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(argmax_case(rng, rows, n, false));
     cases.push_back(argmax_case(rng, rows, n, true));
   }
-  // Prefill products: t and n not multiples of the 64 x 64 tile, k not of 16.
-  for (DType w : kTypes)
-    for (auto [t, n, k] : {std::tuple<size_t, size_t, size_t>{1, 1, 1},
-                           {7, 33, 31},
-                           {65, 130, 17},
-                           {33, 257, 1000},
-                           {130, 64, 64},
-                           {200, 100, 333}})
-      cases.push_back(matmul_case(rng, w, t, n, k));
-  // The coopmat path's 128 x 128 tile and 32-deep steps: scalar loads (k % 8 != 0),
-  // 16-byte loads, direct and staged stores, one and several workgroups.
-  for (DType w : kTypes)
-    for (auto [t, n, k] : {std::tuple<size_t, size_t, size_t>{1, 1, 1},
-                           {7, 33, 31},
-                           {65, 130, 17},
-                           {33, 257, 1000},
-                           {130, 64, 64},
-                           {200, 100, 333},
-                           {129, 260, 512},
-                           {256, 256, 40}})
-      cases.push_back(matmul_case(rng, w, t, n, k, kernels::MatmulPrecision::F16));
+  for (auto& c : matmul_cases(rng)) cases.push_back(std::move(c));
   for (DType c : {DType::F16, DType::F32}) {
     cases.push_back(kv_append_case(rng, c, 1, 1, 1, 0));
     cases.push_back(kv_append_case(rng, c, 13, 3, 64, 7));
@@ -146,10 +124,7 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     cases.push_back(matvec_case(rng, w, 4096, 14336));
   }
   // Prefill of 512 tokens through the 8B projections, and its attention.
-  cases.push_back(matmul_case(rng, DType::BF16, 512, 14336, 4096));
-  cases.push_back(matmul_case(rng, DType::BF16, 512, 4096, 14336));
-  cases.push_back(matmul_case(rng, DType::BF16, 512, 14336, 4096, kernels::MatmulPrecision::F16));
-  cases.push_back(matmul_case(rng, DType::BF16, 512, 4096, 14336, kernels::MatmulPrecision::F16));
+  for (auto& c : matmul_perf_cases(rng)) cases.push_back(std::move(c));
   cases.push_back(attention_prefill_case(
       rng, {.tokens = 512, .heads = 32, .kv_heads = 8, .head_dim = 128}, false));
   cases.push_back(attention_decode_case(

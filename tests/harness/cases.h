@@ -2,6 +2,7 @@
 // correctness test and the perf mode run.
 #pragma once
 
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -35,6 +36,15 @@ OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
 // fp32 path, as the engine would.
 OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
                    kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
+// The same with the kernel named ("tiled", "subgroup" or "coopmat" in the shape); a
+// device without it runs what the engine would instead. `tuning`: the subgroup
+// kernel's tiles, else the device's defaults.
+OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                   kernels::MatmulPath path,
+                   std::optional<kernels::MatmulTuning> tuning = std::nullopt);
+// Every matmul kernel at awkward shapes; and at the prefill shapes of an 8B model.
+std::vector<OpCase> matmul_cases(std::mt19937& rng);
+std::vector<OpCase> matmul_perf_cases(std::mt19937& rng);
 
 // Attention: `tokens` queries at positions first_pos.. against a cache holding
 // every position up to the last query (engine/kernels/attention.h).

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One batch on the GPU machine (../shared/device/README.md), from the repository
+# root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b]   (default: all)
+# BIN: the binaries built on the development machine (vkllm, test_runtime,
+# test_ops, test_forward, test_generate, vkllm-bench-ops); DATA: ../shared's
+# fixtures, tokenizers, models and tools; DEBS: Debian packages to unpack first
+# (the Vulkan loader and validation layers the machine lacks). Results go to $OUT.
+set -u
+BIN=${BIN:-.gpubin} DATA=${DATA:-.gpudata} DEBS=${DEBS:-.gl} OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+if [ -d "$DEBS" ]; then
+  for f in "$DEBS"/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
+parts=${*:-devices checks ops 8b}
+has() { [[ " $parts " == *" $1 "* ]]; }
+
+if has devices; then
+  echo "== vkllm devices"
+  "$BIN"/vkllm devices
+  "$BIN"/vkllm devices --json > "$OUT"/devices.json
+fi
+
+if has checks; then
+  # Validation layer on; the fixture measures go to JSON (gtest properties).
+  for t in test_runtime test_ops test_forward test_generate; do
+    echo "== $t"
+    VKLLM_VALIDATION=1 "$BIN"/$t --gtest_output=json:"$OUT"/$t.json 2>&1 | grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" | head -20
+  done
+  "$BIN"/vkllm run --temp 0 -n 60 -p "Once upon a time, there was a little" 2>&1 | tail -3
+fi
+
+if has ops; then
+  echo "== op harness perf mode"
+  "$BIN"/vkllm-bench-ops 2>&1 | tee "$OUT"/bench_ops.txt | grep -E -i "ceiling|matmul|matvec bf16" | head -40
+fi
+
+if has 8b; then
+  (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  ids=$(python3 -c "import random;random.seed(0);print(','.join(str(random.randrange(1000,120000)) for _ in range(512)))")
+  echo "== vkllm bench"
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 128 -r 3 | tee "$OUT"/bench.txt
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 128 -r 3 --json > "$OUT"/bench.json
+  python3 -c "import json;t=json.load(open('$OUT/bench.json'));print({k:t[k] for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})"
+  echo "== vkllm run"
+  for i in 1 2 3; do
+    "$BIN"/vkllm run -m /tmp/l8b --prompt-ids "$ids" -n 128 --temp 0 --ignore-eos --json > "$OUT"/run$i.json
+    python3 -c "import json;t=json.load(open('$OUT/run$i.json'))['timings'];print({k:round(v,3) for k,v in t.items()})"
+  done
+  echo "== decode profile"
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --profile 2>&1 | tail -12
+  echo "== prefill profile"
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 0 -r 1 --profile 2>&1 | tail -14
+  echo "== transformers"
+  python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 --static 2>&1 | grep -v -i warn | tail -3
+  python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 2>&1 | grep -v -i warn | tail -3
+fi
