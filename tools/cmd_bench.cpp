@@ -101,9 +101,10 @@ int run(const Options& o) {
                 o.model.dir.c_str(), std::string(model::family_name(cfg.family)).c_str(),
                 double(s.weight_bytes()) / 1e9, dev.c_str(), o.reps);
     std::printf("%-10s %8s %12s\n", "test", "tokens", "tok/s");
-    std::printf("%-10s %8u %12.1f\n", "prefill", o.prompt, pp_tps);
-    std::printf("%-10s %8u %12.1f   %.4g GB/s effective, %.1f%% of measured read %.4g GB/s\n",
-                "decode", o.gen, tg_tps, gbs, 100 * frac, ceil.read_gbs);
+    if (o.prompt) std::printf("%-10s %8u %12.1f\n", "prefill", o.prompt, pp_tps);
+    if (o.gen)
+      std::printf("%-10s %8u %12.1f   %.4g GB/s effective, %.1f%% of measured read %.4g GB/s\n",
+                  "decode", o.gen, tg_tps, gbs, 100 * frac, ceil.read_gbs);
   }
   return m.context->validation_messages() ? 1 : 0;
 }

@@ -52,7 +52,7 @@ if has 8b; then
   echo "== decode profile"
   "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --profile 2>&1 | tail -12
   echo "== prefill profile"
-  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 0 -r 1 --profile 2>&1 | tail -14
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 0 -r 1 --profile 2>&1 | tail -16
   echo "== transformers"
   python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 --static 2>&1 | grep -v -i warn | tail -3
   python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 2>&1 | grep -v -i warn | tail -3
