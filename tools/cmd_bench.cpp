@@ -94,12 +94,15 @@ int run(const Options& o) {
                         {"read_ceiling_gb_s", ceil.read_gbs},
                         {"decode_fraction_of_ceiling", frac},
                         {"prefill_s", pp},
-                        {"decode_s", tg}};
+                        {"decode_s", tg},
+                        {"lora", lora_json(m)}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("model  %s (%s, %.2f GB of weights) on %s, median of %u runs\n",
                 o.model.dir.c_str(), std::string(model::family_name(cfg.family)).c_str(),
                 double(s.weight_bytes()) / 1e9, dev.c_str(), o.reps);
+    for (const model::LoraAdapter& a : m.adapters)
+      std::printf("lora   %s\n", describe_lora(a, m.adapters_merged).c_str() + 6);
     std::printf("%-10s %8s %12s\n", "test", "tokens", "tok/s");
     if (o.prompt) std::printf("%-10s %8u %12.1f\n", "prefill", o.prompt, pp_tps);
     if (o.gen)

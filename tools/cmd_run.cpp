@@ -74,6 +74,7 @@ int run(const Options& o) {
     j["prompt_ids"] = prompt;
     j["finish_reason"] = runtime::finish_reason_name(r.finish);
     j["seed"] = g.sampling.seed;
+    if (!m.adapters.empty()) j["lora"] = lora_json(m);
     j["timings"] = {
         {"load_s", load_seconds},
         {"prompt_tokens", r.prefilled_tokens},

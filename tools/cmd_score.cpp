@@ -7,10 +7,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "engine/base/progress.h"
 #include "loaders/safetensors/writer.h"
 #include "tools/command.h"
@@ -35,11 +34,7 @@ std::vector<uint32_t> read_ids(const Options& o) {
       fail("score: {} has no tokenizer.json; give the sequence with --ids", o.model.folder());
     return encode_ids(*tokenizer, o.text, true);
   }
-  std::ifstream in(o.ids_file);
-  if (!in) fail("--ids-file {}: cannot open the file", o.ids_file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_token_ids(ss.str(), o.ids_file);
+  return parse_token_ids(read_file(o.ids_file, "--ids-file"), o.ids_file);
 }
 
 // -log softmax(row)[target], in double.

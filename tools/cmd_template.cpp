@@ -3,12 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "loaders/chat/chat_template.h"
 #include "loaders/chat/error.h"
 #include "tools/command.h"
@@ -25,10 +25,9 @@ struct TemplateArgs {
 };
 
 nlohmann::ordered_json read_json(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) vkllm::fail("template: cannot open {} file {}", what, path);
+  const std::string text = vkllm::read_file(path, what);
   try {
-    return nlohmann::ordered_json::parse(in);
+    return nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     vkllm::fail("template: {}: invalid JSON: {}", path, e.what());
   }
@@ -58,7 +57,7 @@ vkllm::cli::Registration reg{
        sub.add_flag("--no-generation-prompt", args->no_generation_prompt,
                     "do not append the assistant turn header");
        return [args]() -> int {
-         nlohmann::ordered_json doc = read_json(args->messages_file, "messages");
+         nlohmann::ordered_json doc = read_json(args->messages_file, "template: --messages");
          nlohmann::ordered_json messages = doc, tools;
          if (doc.is_object()) {
            if (!doc.contains("messages"))
@@ -67,7 +66,7 @@ vkllm::cli::Registration reg{
            messages = doc["messages"];
            if (doc.contains("tools")) tools = doc["tools"];
          }
-         if (!args->tools_file.empty()) tools = read_json(args->tools_file, "tools");
+         if (!args->tools_file.empty()) tools = read_json(args->tools_file, "template: --tools");
          vkllm::chat::RenderOptions opt;
          opt.add_generation_prompt = !args->no_generation_prompt;
          if (!tools.is_null()) opt.tools = &tools;

@@ -1,13 +1,12 @@
 // vkllm tokenize -m DIR (--text T | --file F) [--no-special] [--json]: the ids
 // transformers' tokenizer.encode gives for a text.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "loaders/tokenizer/tokenizer.h"
 #include "tools/command.h"
 
@@ -35,13 +34,7 @@ vkllm::cli::Registration reg{
        return [args, text, file]() -> int {
          if (!*text && !*file) vkllm::fail("tokenize: give --text or --file");
          std::string input = args->text;
-         if (*file) {
-           std::ifstream in(args->file, std::ios::binary);
-           if (!in) vkllm::fail("tokenize: cannot open {}", args->file);
-           std::ostringstream ss;
-           ss << in.rdbuf();
-           input = ss.str();
-         }
+         if (*file) input = vkllm::read_file(args->file, "tokenize: --file");
          const auto tok = vkllm::tok::Tokenizer::load(args->model_dir);
          const auto ids = tok.encode(input, !args->no_special);
          std::string out;

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <random>
 
+#include "loaders/model/config.h"
+
 namespace vkllm::cli {
 
 void GenerationFlags::add_to(CLI::App& sub) {
@@ -48,6 +50,8 @@ runtime::GenerateOptions GenerationFlags::resolve(const model::ModelFolder& fold
 }
 
 std::unique_ptr<tok::Tokenizer> load_tokenizer_if_any(const std::string& dir) {
+  // A wrong -m is named before the tokenizer it lacks.
+  model::require_model_folder(dir);
   if (!std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json")) return nullptr;
   return std::make_unique<tok::Tokenizer>(tok::Tokenizer::load(dir));
 }

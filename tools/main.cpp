@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   using namespace vkllm;
   init_logging("warn");
   CLI::App app{"vkllm: run Hugging Face language models on Vulkan GPUs"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.set_version_flag("--version", "vkllm " VKLLM_VERSION);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
@@ -34,7 +34,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a usage error exits 2, as getopt tools do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fputs(app.help().c_str(), stderr);
+    std::fputs("error: give a subcommand (vkllm SUBCOMMAND --help tells its options)\n", stderr);
+    return 2;
   }
   init_logging(log_level.c_str());
   try {

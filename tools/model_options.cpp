@@ -35,6 +35,13 @@ void ModelOptions::add_to(CLI::App& sub, bool with_dump, bool demo_default) {
   sub.add_option("--ctx", ctx, "Context length (KV cache rows); default: max_position_embeddings");
   sub.add_option("--precision", precision, "KV cache precision: f16 (default) or f32")
       ->check(CLI::IsMember({"f16", "f32"}));
+  sub.add_option("--lora", lora,
+                 "PEFT LoRA adapter folder, DIR or DIR:SCALE (repeatable; scale default 1)");
+  sub.add_option("--lora-merge", lora_merge,
+                 "Fold adapters into the weights at load (yes), apply them at run time (no), or "
+                 "auto: merge, as the weights are f32/f16/bf16")
+      ->check(CLI::IsMember({"auto", "yes", "no"}))
+      ->capture_default_str();
   sub.add_flag("--debug", debug, "Enable the Vulkan validation layer");
   sub.add_flag("--profile", profile, "Print per-op GPU time of the last step");
   if (with_dump)
@@ -85,13 +92,56 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
   if (o.ctx && uint64_t(o.ctx) > uint64_t(cfg.max_position_embeddings))
     spdlog::warn("--ctx {} is past the model's max_position_embeddings {}", o.ctx,
                  cfg.max_position_embeddings);
+  for (const std::string& arg : o.lora) {
+    const auto [dir, scale] = model::parse_lora_arg(arg);
+    m.adapters.push_back(model::load_lora(dir, scale, m.folder->weights));
+  }
+  // auto merges: every weight is f32/f16/bf16, and a merged adapter costs nothing per token.
+  m.adapters_merged = o.lora_merge != "no";
   runtime::SessionOptions so{.ctx = ctx,
                              .cache = o.precision == "f32" ? DType::F32 : DType::F16,
                              .profile = o.profile,
                              .progress = Progress::stderr_is_terminal(),
-                             .dump = o.dump};
+                             .dump = o.dump,
+                             .adapters = m.adapters,
+                             .merge_adapters = m.adapters_merged};
   m.session = std::make_unique<runtime::Session>(m.devices, *m.folder, placement, so);
+  for (const model::LoraAdapter& a : m.adapters)
+    std::fprintf(stderr, "%s\n", describe_lora(a, m.adapters_merged).c_str());
   return m;
+}
+
+std::string describe_lora(const model::LoraAdapter& a, bool merged) {
+  std::map<std::string, int> kinds;  // "q_proj" -> modules
+  std::map<uint32_t, int> ranks;
+  for (const model::LoraModule& m : a.modules) {
+    kinds[m.module.substr(m.module.rfind('.') + 1)]++;
+    ranks[m.rank]++;
+  }
+  std::string names, rank_list;
+  for (const auto& [k, n] : kinds)
+    names += fmt::format("{}{} x{}", names.empty() ? "" : ", ", k, n);
+  for (const auto& [r, n] : ranks)
+    rank_list += fmt::format("{}{}", rank_list.empty() ? "" : "/", r);
+  return fmt::format(
+      "lora: {} ({}{}{}): {} modules [{}], rank {}, scale x{:g}, {}{}", a.name,
+      a.config.use_dora ? "DoRA" : "LoRA", a.config.use_rslora ? ", rsLoRA" : "",
+      a.config.alpha_pattern.empty() ? "" : ", alpha_pattern", a.modules.size(), names, rank_list,
+      a.user_scale, merged ? "merged" : "applied at run time",
+      a.replacements.empty() ? "" : fmt::format(", {} tensors replaced", a.replacements.size()));
+}
+
+nlohmann::json lora_json(const OpenModel& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const model::LoraAdapter& a : m.adapters)
+    out.push_back({{"name", a.name},
+                   {"dir", a.dir.string()},
+                   {"dora", a.config.use_dora},
+                   {"modules", a.modules.size()},
+                   {"replaced_tensors", a.replacements.size()},
+                   {"scale", a.user_scale},
+                   {"merged", m.adapters_merged}});
+  return out;
 }
 
 void print_profile(const std::vector<graph::OpTime>& times) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
@@ -10,11 +11,14 @@
 
 #include "engine/runtime/session.h"
 #include "engine/vulkan/context.h"
+#include "loaders/adapter/lora.h"
 
 namespace vkllm::cli {
 
 struct ModelOptions {
   std::string dir, device, device_map, precision = "f16";
+  std::vector<std::string> lora;  // DIR or DIR:SCALE, repeatable
+  std::string lora_merge = "auto";
   uint32_t ctx = 0;
   bool debug = false, profile = false;
   std::vector<std::string> dump;
@@ -31,6 +35,9 @@ struct OpenModel {
   std::unique_ptr<model::ModelFolder> folder;
   std::unique_ptr<runtime::Session> session;
   std::vector<vk::Device*> devices;
+  // The adapters over the base (--lora), as read; the session merged or holds them.
+  std::vector<model::LoraAdapter> adapters;
+  bool adapters_merged = false;
 };
 
 // The bundled demo model's folder: $VKLLM_DEMO_MODEL, else models/demo of the
@@ -42,6 +49,12 @@ std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string
 
 // ctx_needed: the context to allocate when --ctx is not given (0: the model's).
 OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed);
+
+// One line on an adapter: kind, modules by name, ranks, scale, merged or not.
+std::string describe_lora(const model::LoraAdapter& a, bool merged);
+
+// The adapters of an open model for --json: name, folder, modules, scale, merged.
+nlohmann::json lora_json(const OpenModel& m);
 
 // Prints the per-op GPU time table of the last step (--profile), grouped by op.
 void print_profile(const std::vector<graph::OpTime>& times);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
-# test_ops, test_forward, test_generate, vkllm-bench-ops); DATA: ../shared's
-# fixtures, tokenizers, models and tools; DEBS: Debian packages to unpack first
+# test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
+# fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
 # (the Vulkan loader and validation layers the machine lacks). Results go to $OUT.
 set -u
 BIN=${BIN:-.gpubin} DATA=${DATA:-.gpudata} DEBS=${DEBS:-.gl} OUT=${OUT:-/tmp/out}
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b}
+parts=${*:-devices checks ops 8b lora}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -25,7 +25,7 @@ fi
 
 if has checks; then
   # Validation layer on; the fixture measures go to JSON (gtest properties).
-  for t in test_runtime test_ops test_forward test_generate; do
+  for t in test_runtime test_ops test_forward test_generate test_lora; do
     echo "== $t"
     VKLLM_VALIDATION=1 "$BIN"/$t --gtest_output=json:"$OUT"/$t.json 2>&1 | grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" | head -20
   done
@@ -56,4 +56,21 @@ if has 8b; then
   echo "== transformers"
   python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 --static 2>&1 | grep -v -i warn | tail -3
   python3 "$DATA"/hf_baseline.py /tmp/l8b --prompt 512 --gen 128 --reps 3 2>&1 | grep -v -i warn | tail -3
+fi
+
+if has lora; then
+  # An r=16 adapter on every projection of the 8B-shaped folder: merged (the
+  # base's speed) and applied at run time (two small products per projection).
+  [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  python3 benchmarks/device/make_lora_adapter.py /tmp/l8b /tmp/l8b-lora16 --rank 16
+  for merge in base yes no; do
+    flags="--lora /tmp/l8b-lora16 --lora-merge $merge"
+    [ $merge = base ] && flags=""
+    echo "== vkllm bench lora $merge"
+    "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 128 -r 3 $flags --json > "$OUT"/bench_lora_$merge.json 2> "$OUT"/bench_lora_$merge.err
+    tail -2 "$OUT"/bench_lora_$merge.err
+    python3 -c "import json;t=json.load(open('$OUT/bench_lora_$merge.json'));print({k:t[k] for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})"
+  done
+  echo "== unmerged decode profile"
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --lora /tmp/l8b-lora16 --lora-merge no --profile 2>&1 | tail -14
 fi

@@ -5,6 +5,7 @@
 #include "engine/base/error.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/kernels/embedding.h"
+#include "engine/kernels/lora.h"
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/matvec.h"
 #include "engine/kernels/norm.h"
@@ -183,6 +184,22 @@ TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, Tenso
          kernels::gated_activation(s, act, shape, in[0], in[1], out[0]);
        });
   return y;
+}
+
+void lora_combine(GraphBuilder& g, TensorId y, TensorId u, std::optional<TensorId> dora) {
+  const Tensor &yt = g.tensor(y), &ut = g.tensor(u);
+  if (yt.shape != ut.shape)
+    fail("graph: lora '{}': the product '{}' differs in shape from the base '{}'", yt.name, ut.name,
+         yt.name);
+  const uint32_t n = uint32_t(yt.shape.back()), rows = uint32_t(rows_of(yt));
+  if (dora && g.tensor(*dora).elements() != n)
+    fail("graph: lora '{}': DoRA factors '{}' have {} elements, rows have {}", yt.name,
+         g.tensor(*dora).name, g.tensor(*dora).elements(), n);
+  // Without DoRA the factor binding is unused: u stands in for it.
+  const bool d = dora.has_value();
+  g.op("lora_combine", {y, u, d ? *dora : u}, {y}, [=](vk::Stream& s, auto in, auto) {
+    kernels::lora_combine(s, d, in[0], in[1], in[2], rows, n);
+  });
 }
 
 void softcap(GraphBuilder& g, TensorId x, float cap) {

@@ -3,6 +3,7 @@
 // Activations are f32 [tokens, features]; weights keep their stored dtype.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/graph/graph.h"
@@ -59,6 +60,10 @@ TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKe
 // act(gate) * up, both [tokens, n].
 TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, TensorId gate,
                TensorId up);
+
+// y [tokens, n] += u in place (an unmerged LoRA's B (A x)), or with DoRA's
+// factors f [n] y = f * (y + u).
+void lora_combine(GraphBuilder& g, TensorId y, TensorId u, std::optional<TensorId> dora);
 
 // x = cap * tanh(x / cap) in place.
 void softcap(GraphBuilder& g, TensorId x, float cap);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "engine/base/error.h"
 #include "engine/graph/ops.h"
 
@@ -58,12 +61,13 @@ TensorId Forward::w(model::WeightRole role, int layer) {
   const size_t index = size_t(&r - weights_.weights.data());
   const auto key = std::make_pair(g.device(), index);
   if (auto it = weight_tensors_.find(key); it != weight_tensors_.end()) return it->second;
-  vk::BufferRange range = res_.weight(g.device(), index);
-  if (range.buffer == VK_NULL_HANDLE)
+  const WeightBinding b = res_.weight(g.device(), index);
+  if (b.range.buffer == VK_NULL_HANDLE)
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
-  TensorId t = g.weight(r.expected.name, r.dtype, r.expected.shape, range);
+  TensorId t = g.weight(r.expected.name, b.dtype, r.expected.shape, b.range);
   weight_tensors_.emplace(key, t);
+  sources_[t] = {index, 0, r.expected.shape[0]};
   return t;
 }
 
@@ -71,17 +75,20 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
                          const std::string& name) {
   const model::ResolvedWeight& r = find(role, layer);
   const size_t index = size_t(&r - weights_.weights.data());
-  vk::BufferRange range = res_.weight(g.device(), index);
-  if (range.buffer == VK_NULL_HANDLE)
+  const WeightBinding b = res_.weight(g.device(), index);
+  if (b.range.buffer == VK_NULL_HANDLE)
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
-  const uint64_t cols = r.expected.shape[1], row_bytes = cols * dtype_size(r.dtype);
+  const uint64_t cols = r.expected.shape[1], row_bytes = cols * dtype_size(b.dtype);
   if (first_row + rows > r.expected.shape[0])
     fail("model: rows {}..{} of '{}' are past its {} rows", first_row, first_row + rows,
          r.expected.name, r.expected.shape[0]);
+  vk::BufferRange range = b.range;
   range.offset += first_row * row_bytes;
   range.size = rows * row_bytes;
-  return g.weight(r.expected.name + "[" + name + "]", r.dtype, {rows, cols}, range);
+  TensorId t = g.weight(r.expected.name + "[" + name + "]", b.dtype, {rows, cols}, range);
+  sources_[t] = {index, first_row, rows};
+  return t;
 }
 
 namespace {
@@ -91,12 +98,69 @@ kernels::MatmulPrecision precision_of(const ForwardShape& shape) {
 }  // namespace
 
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
-  return graph::ops::linear(g, name, x, w, precision_of(shape));
+  TensorId y = graph::ops::linear(g, name, x, w, precision_of(shape));
+  apply_lora(name, y, x, lora_of(w));
+  return y;
 }
 
 TensorId Forward::linear_residual(const std::string& proj, const std::string& sum, TensorId x,
                                   TensorId w, TensorId residual) {
-  return graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
+  const std::vector<LoraFactors> lora = lora_of(w);
+  if (lora.empty())
+    return graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
+  // Plain LoRA joins the fused decode product (r + W x) + B (A x); DoRA scales
+  // W x before the residual, and a dumped projection must exist on its own.
+  const bool dora = std::any_of(lora.begin(), lora.end(), [](auto& f) { return f.dora.buffer; });
+  if (shape.tokens == 1 && !dora && !g.kept(proj)) {
+    TensorId y = graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
+    apply_lora(proj, y, x, lora);
+    return y;
+  }
+  return graph::ops::add(g, sum, residual, linear(proj, x, w));
+}
+
+std::vector<LoraFactors> Forward::lora_of(TensorId w) const {
+  auto it = sources_.find(w);
+  if (it == sources_.end() || !res_.lora) return {};
+  const WeightSource& src = it->second;
+  std::vector<LoraFactors> out;
+  for (LoraFactors f : res_.lora(g.device(), src.index)) {
+    // A block of rows of a fused weight (Phi-3's qkv_proj) takes the same rows of B.
+    auto rows = [&](vk::BufferRange& r, uint64_t row_bytes) {
+      if (r.buffer == VK_NULL_HANDLE) return;
+      r.offset += src.first_row * row_bytes;
+      r.size = src.rows * row_bytes;
+    };
+    rows(f.b, uint64_t(f.rank) * 4);
+    rows(f.bias, 4);
+    rows(f.dora, 4);
+    out.push_back(f);
+  }
+  return out;
+}
+
+void Forward::apply_lora(const std::string& name, TensorId y, TensorId x,
+                         const std::vector<LoraFactors>& factors) {
+  namespace ops = graph::ops;
+  const uint64_t out = g.tensor(y).shape.back(), in = g.tensor(x).shape.back();
+  for (size_t i = 0; i < factors.size(); ++i) {
+    const LoraFactors& f = factors[i];
+    // "layers.0.q.lora_a", and "layers.0.q.lora1_a" for a second adapter.
+    const std::string tag = name + (i ? fmt::format(".lora{}", i) : ".lora");
+    auto vec = [&](const char* what, const vk::BufferRange& r) {
+      return g.weight(tag + what, DType::F32, {out}, r);
+    };
+    if (f.rank == 0) {
+      ops::add_bias(g, y, vec("_bias", f.bias));
+      continue;
+    }
+    TensorId a = g.weight(tag + "_A", DType::F32, {f.rank, in}, f.a);
+    TensorId b = g.weight(tag + "_B", DType::F32, {out, f.rank}, f.b);
+    TensorId t = ops::linear(g, tag + "_a", x, a, precision_of(shape));  // [tokens, rank]
+    TensorId u = ops::linear(g, tag + "_b", t, b, precision_of(shape));  // [tokens, out]
+    if (f.bias.buffer) ops::add_bias(g, u, vec("_bias", f.bias));
+    ops::lora_combine(g, y, u, f.dora.buffer ? vec("_dora", f.dora) : std::optional<TensorId>());
+  }
 }
 
 TensorId Forward::k_cache(int il) {

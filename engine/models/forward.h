@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,31 @@ struct Placement {
   int devices = 1;
 };
 
+// A weight as the forward pass reads it: the checkpoint's tensor, or what
+// replaced it (an adapter's modules_to_save, a merge widened to f32).
+struct WeightBinding {
+  vk::BufferRange range;  // empty where the weight is not on the device
+  DType dtype = DType::F32;
+};
+
+// One adapter's factors for a Linear, applied at run time (PEFT's unmerged
+// forward): y += B (A x) + bias, or with DoRA y = dora * (y + B (A x)).
+// B and bias already carry the adapter's scale.
+struct LoraFactors {
+  uint32_t rank = 0;     // 0: only a bias (lora_bias of a merged adapter)
+  vk::BufferRange a;     // [rank, in] f32
+  vk::BufferRange b;     // [out, rank] f32
+  vk::BufferRange bias;  // [out] f32, or empty
+  vk::BufferRange dora;  // [out] f32: m / ||W + scale B A||_row, or empty
+};
+
 // The buffers a forward pass reads and writes that the session owns.
 struct ForwardResources {
-  // Per device, the uploaded weight for the i-th entry of WeightCheck::weights
-  // (an empty range where that weight is not on the device).
-  std::function<vk::BufferRange(int device, size_t weight_index)> weight;
+  // Per device, the i-th entry of WeightCheck::weights as uploaded.
+  std::function<WeightBinding(int device, size_t weight_index)> weight;
+  // Per device, the LoRA factors applied to the i-th weight's Linear at run time
+  // (none where adapters were merged, or where there are none).
+  std::function<std::span<const LoraFactors>(int device, size_t weight_index)> lora;
   // Per layer: the KV cache [ctx, kv_heads, head_dim] on the layer's device.
   std::vector<vk::BufferRange> k_cache, v_cache;
   // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.
@@ -89,6 +110,11 @@ class Forward {
 
  private:
   const model::ResolvedWeight& find(model::WeightRole role, int layer) const;
+  // The LoRA factors of weight tensor `w` on the current device (sliced to its rows).
+  std::vector<LoraFactors> lora_of(TensorId w) const;
+  // y (x times `w`, named `name`) += each factor pair's product, in place.
+  void apply_lora(const std::string& name, TensorId y, TensorId x,
+                  const std::vector<LoraFactors>& factors);
   const model::WeightCheck& weights_;
   const Placement& placement_;
   const ForwardResources& res_;
@@ -97,6 +123,13 @@ class Forward {
   std::vector<TensorId> positions_list_;
   std::map<std::pair<int, size_t>, TensorId> weight_tensors_;
   std::map<std::pair<int, int>, TensorId> rope_tensors_;
+  // Weight tensors and where they come from: the weight's index and, for a block
+  // of rows of a fused weight, its first row (LoRA factors are sliced alike).
+  struct WeightSource {
+    size_t index;
+    uint64_t first_row, rows;
+  };
+  std::map<TensorId, WeightSource> sources_;
 };
 
 }  // namespace vkllm::models

@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <sstream>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 
 namespace vkllm::runtime {
 
@@ -87,11 +87,7 @@ models::Placement parse_device_map(std::string_view text, const model::ModelConf
 
 models::Placement load_device_map(const std::filesystem::path& file, const model::ModelConfig& cfg,
                                   int devices) {
-  std::ifstream in(file);
-  if (!in) fail("device map {}: cannot open the file", file.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_device_map(ss.str(), cfg, devices, file.string());
+  return parse_device_map(read_file(file, "--device-map"), cfg, devices, file.string());
 }
 
 }  // namespace vkllm::runtime

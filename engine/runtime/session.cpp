@@ -95,10 +95,12 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
     }
   }
 
-  resources_.weight = [this](int d, size_t i) -> vk::BufferRange {
-    const model::DeviceTensor& t = weights_[size_t(d)].tensors[i];
-    return t.buffer ? t.range() : vk::BufferRange();
-  };
+  // Adapters after the weights they adapt; --precision f32 merges into f32 copies.
+  adapters_ = DeviceAdapters(devices_, folder_.weights, weights_, opts_.adapters,
+                             {.merge = opts_.merge_adapters, .widen = opts_.cache == DType::F32});
+  opts_.adapters = {};
+  resources_.weight = [this](int d, size_t i) { return adapters_.weight(d, i); };
+  resources_.lora = [this](int d, size_t i) { return adapters_.factors(d, i); };
   for (int il = 0; il < cfg.num_layers; ++il) {
     resources_.k_cache.emplace_back(k_cache_[size_t(il)]);
     resources_.v_cache.emplace_back(v_cache_[size_t(il)]);
@@ -195,12 +197,23 @@ std::map<std::string, Session::Dump> Session::dumps() const {
 }
 
 uint64_t Session::decode_read_bytes() const {
+  const bool tied = !folder_.weights.find(model::WeightRole::LmHead);
   uint64_t bytes = 0;
-  for (const model::ResolvedWeight& w : folder_.weights.weights) {
-    const uint64_t size = w.ref.info->size();
+  for (size_t i = 0; i < folder_.weights.weights.size(); ++i) {
+    const model::ResolvedWeight& w = folder_.weights.weights[i];
+    // As the device holds it: merged adapters may have widened it to f32.
+    const int d = devices_of(w, placement_, tied)[0];
+    uint64_t elements = 1;
+    for (uint64_t x : w.expected.shape) elements *= x;
+    const uint64_t size = elements * dtype_size(adapters_.weight(d, i).dtype);
     const bool gathered =
         w.expected.role == model::WeightRole::TokenEmbedding && !folder_.weights.lm_head_tied;
     bytes += gathered ? size / w.expected.shape[0] : size;
+    // Unmerged adapters: A, B and the vectors, every step.
+    for (const models::LoraFactors& f : adapters_.factors(d, i))
+      bytes += uint64_t(f.rank) * (w.expected.shape[0] + w.expected.shape[1]) * 4 +
+               (f.bias.buffer ? w.expected.shape[0] * 4 : 0) +
+               (f.dora.buffer ? w.expected.shape[0] * 4 : 0);
   }
   return bytes;
 }

@@ -12,6 +12,7 @@
 
 #include "engine/graph/executor.h"
 #include "engine/models/forward.h"
+#include "engine/runtime/adapters.h"
 #include "loaders/model/model_folder.h"
 #include "loaders/upload/device_weights.h"
 
@@ -23,6 +24,10 @@ struct SessionOptions {
   bool profile = false;           // per-op GPU times (Session::profile)
   bool progress = false;          // upload progress bar
   std::vector<std::string> dump;  // intermediates to keep readable (--dump)
+  // LoRA adapters over the base (read during construction only), merged into the
+  // weights or applied at run time.
+  std::span<const model::LoraAdapter> adapters;
+  bool merge_adapters = true;
 };
 
 class Session {
@@ -72,6 +77,7 @@ class Session {
   SessionOptions opts_;
   uint32_t ctx_ = 0;
   std::vector<model::DeviceWeights> weights_;  // per device
+  DeviceAdapters adapters_;
   uint64_t weight_bytes_ = 0;
   double upload_seconds_ = 0;
   std::vector<vk::Buffer> k_cache_, v_cache_;                 // per layer

@@ -94,4 +94,8 @@ ModelConfig parse_model_config(std::string_view text, std::string_view file_name
 // Reads MODEL_DIR/config.json.
 ModelConfig load_model_config(const std::filesystem::path& model_dir);
 
+// Throws Error unless `model_dir` is a readable folder with a config.json, saying
+// which of those it is not (missing, a file, empty, no config.json).
+void require_model_folder(const std::filesystem::path& model_dir);
+
 }  // namespace vkllm::model

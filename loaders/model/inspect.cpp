@@ -133,6 +133,7 @@ std::string rope_text(const RopeConfig& r) {
 InspectReport inspect_model(const std::filesystem::path& dir, const InspectOptions& options) {
   InspectReport r;
   r.options = options;
+  require_model_folder(dir);
   r.weights_present = std::filesystem::exists(dir / st::kSingleFileName) ||
                       std::filesystem::exists(dir / st::kIndexFileName);
   if (r.weights_present) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "loaders/model/config.h"
 #include "loaders/model/families.h"
 #include "loaders/safetensors/dtype.h"
@@ -351,13 +352,20 @@ ModelConfig parse_model_config(std::string_view text, std::string_view file_name
   return normalize(parse_raw_config(text, file_name));
 }
 
+void require_model_folder(const std::filesystem::path& model_dir) {
+  require_folder(model_dir, "model: model folder",
+                 "give the folder that holds config.json and *.safetensors");
+  if (!std::filesystem::exists(model_dir / "config.json"))
+    fail(
+        "model: {} has no config.json{}; give a Hugging Face model folder (config.json, "
+        "*.safetensors)",
+        model_dir.string(), std::filesystem::is_empty(model_dir) ? " (the folder is empty)" : "");
+}
+
 ModelConfig load_model_config(const std::filesystem::path& model_dir) {
+  require_model_folder(model_dir);
   const auto path = model_dir / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("model: {}: cannot read config.json", model_dir.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_model_config(ss.str(), path.string());
+  return parse_model_config(read_file(path, "model: config"), path.string());
 }
 
 }  // namespace vkllm::model

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "engine/base/error.h"
@@ -27,7 +29,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<Tens
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) fail("safetensors: cannot create {}", path.string());
+  if (!out) fail("safetensors: cannot create {}: {}", path.string(), std::strerror(errno));
   const std::uint64_t len = text.size();
   unsigned char le[8];
   for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(len >> (8 * i));

@@ -5,15 +5,19 @@
 #include <sstream>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "loaders/tokenizer/transformers_compat.h"
 #include "loaders/tokenizer/utf8.h"
 
 namespace vkllm::tok {
 
 Tokenizer Tokenizer::load(const std::filesystem::path& dir) {
+  require_folder(dir, "tokenizer: model folder", "give the folder that holds tokenizer.json");
   const auto path = dir / "tokenizer.json";
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail("tokenizer: cannot open {} (a model folder needs tokenizer.json)", path.string());
+  if (!in)
+    fail("tokenizer: {} has no tokenizer.json (a model folder needs one to encode text)",
+         dir.string());
   std::ostringstream ss;
   ss << in.rdbuf();
   nlohmann::json j;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/base/error.h"
+#include "engine/base/paths.h"
 #include "loaders/tokenizer/json_fields.h"
 
 namespace vkllm::tok {
@@ -26,17 +27,9 @@ std::optional<std::string> special_token(const nlohmann::json& j, const JsonPath
        describe(v));
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) fail("tokenizer: cannot open {}", p.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 nlohmann::json read_json(const std::filesystem::path& p) {
   try {
-    return nlohmann::json::parse(read_file(p));
+    return nlohmann::json::parse(read_file(p, "tokenizer: file"));
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: invalid JSON: {}", p.string(), e.what());
   }
@@ -76,6 +69,7 @@ TokenizerConfig parse_tokenizer_config(const nlohmann::json& j, const std::strin
 }
 
 TokenizerConfig load_tokenizer_config(const std::filesystem::path& dir) {
+  require_folder(dir, "tokenizer: model folder", "give the folder that holds tokenizer.json");
   TokenizerConfig c;
   const auto cfg_path = dir / "tokenizer_config.json";
   if (std::filesystem::exists(cfg_path))
@@ -92,7 +86,8 @@ TokenizerConfig load_tokenizer_config(const std::filesystem::path& dir) {
   const auto jinja = dir / "chat_template.jinja";
   if (std::filesystem::exists(jinja)) {
     std::erase_if(c.chat_templates, [](const auto& t) { return t.first == "default"; });
-    c.chat_templates.insert(c.chat_templates.begin(), {"default", read_file(jinja)});
+    c.chat_templates.insert(c.chat_templates.begin(),
+                            {"default", read_file(jinja, "chat template: file")});
   }
   return c;
 }

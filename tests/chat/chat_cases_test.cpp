@@ -13,19 +13,16 @@
 #include "loaders/chat/chat_template.h"
 #include "loaders/chat/error.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "tests/support/dates.h"
 #include "tests/support/jsonl_families.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm::chat {
 namespace {
 
+// The day chat.jsonl was rendered: what strftime_now() returned then.
 std::chrono::system_clock::time_point rendered_on() {
-  std::tm tm{};
-  tm.tm_year = 2026 - 1900;
-  tm.tm_mon = 10;  // November
-  tm.tm_mday = 22;
-  tm.tm_hour = 12;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return test::utc_noon(2026, 11, 22);
 }
 
 // The families under ../shared/tokenizers with lines in chat.jsonl.

@@ -2,7 +2,8 @@
 // system prompts, tools, tool calls and results, thinking blocks, enable_thinking,
 // content given as parts. Where transformers raised, a template's own
 // raise_exception message must match; other errors (a TypeError in Python) only
-// need to be errors here too.
+// need to be errors here too. The vectors were rendered on 2026-11-23: templates
+// that print today's date (llama3's strftime_now) are given that date.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "loaders/chat/chat_template.h"
 #include "loaders/chat/error.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "tests/support/dates.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm::chat {
@@ -37,6 +39,7 @@ TEST(ExtendedChat, MatchesTransformers) {
     const nlohmann::ordered_json tools = rec["tools"], kwargs = rec["kwargs"];
     RenderOptions opt;
     opt.add_generation_prompt = rec["add_generation_prompt"].get<bool>();
+    opt.now = test::utc_noon(2026, 11, 23);
     opt.tools = &tools;
     opt.extra = &kwargs;
     std::string text, error;
@@ -59,6 +62,24 @@ TEST(ExtendedChat, MatchesTransformers) {
         << where;
   }
   EXPECT_GT(lines, 100);
+}
+
+// The date a dated template prints is the injected one, not the clock's: two
+// dates give two renders that differ in that line alone.
+TEST(ExtendedChat, DateFollowsInjectedClock) {
+  VKLLM_TEST_DATA_PATH(dir, "tokenizers/llama3");
+  const ChatTemplate tmpl = ChatTemplate::load(dir);
+  const auto messages = nlohmann::ordered_json::parse(R"([{"role": "user", "content": "Hi"}])");
+  RenderOptions opt;
+  opt.now = test::utc_noon(2026, 11, 23);
+  const std::string a = tmpl.render(messages, opt);
+  opt.now = test::utc_noon(2031, 2, 1);
+  const std::string b = tmpl.render(messages, opt);
+  EXPECT_NE(a.find("Today Date: 23 Nov 2026\n"), std::string::npos) << a;
+  EXPECT_NE(b.find("Today Date: 01 Feb 2031\n"), std::string::npos) << b;
+  std::string a_as_b = a;
+  a_as_b.replace(a.find("23 Nov 2026"), 11, "01 Feb 2031");
+  EXPECT_EQ(a_as_b, b);
 }
 
 }  // namespace

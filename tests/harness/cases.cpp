@@ -69,6 +69,23 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(argmax_case(rng, rows, n, true));
   }
   for (auto& c : matmul_cases(rng)) cases.push_back(std::move(c));
+  using M = kernels::LoraMergeMode;
+  for (DType w : kTypes)
+    for (DType out : kTypes)
+      for (M mode : {M::Merge, M::DoraMerge, M::DoraFactor}) {
+        // In place, or widened to f32; DoRA's factors are f32 whatever the weight.
+        if ((out != w && out != DType::F32) || (out != w && mode == M::DoraFactor)) continue;
+        // Ranks 1..65 and rows/columns that divide no workgroup.
+        cases.push_back(lora_merge_case(rng, w, out, mode, 1, 1, 1));
+        cases.push_back(lora_merge_case(rng, w, out, mode, 33, 257, 8));
+        cases.push_back(lora_merge_case(rng, w, out, mode, 7, 1031, 65));
+        cases.push_back(lora_merge_case(rng, w, out, mode, 70, 4099, 3));
+      }
+  for (bool dora : {false, true}) {
+    cases.push_back(lora_combine_case(rng, dora, 1, 1));
+    cases.push_back(lora_combine_case(rng, dora, 7, 4097));
+    cases.push_back(lora_combine_case(rng, dora, 33, 31));
+  }
   for (DType c : {DType::F16, DType::F32}) {
     cases.push_back(kv_append_case(rng, c, 1, 1, 1, 0));
     cases.push_back(kv_append_case(rng, c, 13, 3, 64, 7));

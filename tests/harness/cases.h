@@ -8,6 +8,7 @@
 
 #include "engine/kernels/activation.h"
 #include "engine/kernels/elementwise.h"
+#include "engine/kernels/lora.h"
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/matvec.h"
 #include "tests/harness/harness.h"
@@ -30,6 +31,12 @@ OpCase embed_case(std::mt19937& rng, DType table_type, size_t vocab, size_t hidd
 OpCase bias_case(std::mt19937& rng, DType b, size_t rows, size_t n);
 OpCase softcap_case(std::mt19937& rng, size_t n, float cap);
 OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
+
+// A LoRA pair merged into W [rows, cols] (in place when out == w), or DoRA's
+// row factors; and the unmerged join of B (A x) to W x.
+OpCase lora_merge_case(std::mt19937& rng, DType w, DType out, kernels::LoraMergeMode mode,
+                       size_t rows, size_t cols, size_t rank);
+OpCase lora_combine_case(std::mt19937& rng, bool dora, size_t rows, size_t n);
 
 // Y = X W^T for prefill: X [t, k] f32, W [n, k]. Precision F16 asks for the
 // cooperative-matrix path ("coopmat" in the shape); a device without it runs the

@@ -2,29 +2,17 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
+#include "tests/support/cli.h"
+
+namespace vkllm {
 namespace {
 
-struct CmdResult {
-  int code;
-  std::string out;
-};
+using test::CmdResult;
 
 CmdResult run(const std::string& args, const std::string& env = "", bool with_stderr = true) {
-  std::string cmd = env + " " + std::string(VKLLM_BINARY_DIR) + "/tools/vkllm " + args +
-                    (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  CmdResult r{-1, ""};
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return test::run_vkllm(args, env, with_stderr);
 }
 
 TEST(CliDevices, ListsTheDevice) {
@@ -81,3 +69,4 @@ TEST(CliDevices, NoDriverSaysWhatToInstall) {
 }
 
 }  // namespace
+}  // namespace vkllm

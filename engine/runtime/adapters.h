@@ -1,0 +1,53 @@
+// LoRA adapters (loaders/adapter/lora.h) on the session's devices. Merged: each
+// factor pair is folded into the uploaded weight on the device (W += scale B A,
+// DoRA's row renormalization), widened to f32 first when the weights must stay
+// exact (--precision f32). Unmerged: the factors stay in their own buffers and
+// the forward pass adds B (A x) to each adapted Linear (models::LoraFactors).
+// Tensors an adapter replaces whole (modules_to_save) are uploaded in their place.
+#pragma once
+
+#include <map>
+#include <span>
+#include <vector>
+
+#include "engine/models/forward.h"
+#include "loaders/adapter/lora.h"
+#include "loaders/upload/device_weights.h"
+
+namespace vkllm::runtime {
+
+struct AdapterOptions {
+  bool merge = true;
+  // Merge into an f32 copy of an f16/bf16 weight instead of rounding the sum to
+  // the weight's dtype.
+  bool widen = false;
+};
+
+class DeviceAdapters {
+ public:
+  DeviceAdapters() = default;
+  // weights[d]: what upload_weights put on devices[d] (a weight is on d where it
+  // has a buffer there).
+  DeviceAdapters(std::span<vk::Device* const> devices, const model::WeightCheck& check,
+                 const std::vector<model::DeviceWeights>& weights,
+                 std::span<const model::LoraAdapter> adapters, const AdapterOptions& opts);
+
+  // The i-th weight on device d as the forward pass reads it.
+  models::WeightBinding weight(int device, size_t index) const;
+  // The factors the forward pass applies to the i-th weight on device d.
+  std::span<const models::LoraFactors> factors(int device, size_t index) const;
+  // Device bytes the adapters added (factors, replacements, widened copies).
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  struct Slot {
+    models::WeightBinding binding;  // set where the weight was replaced or widened
+    std::vector<models::LoraFactors> factors;
+  };
+  const std::vector<model::DeviceWeights>* weights_ = nullptr;
+  std::map<std::pair<int, size_t>, Slot> slots_;
+  std::vector<vk::Buffer> buffers_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace vkllm::runtime
