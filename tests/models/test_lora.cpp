@@ -24,6 +24,11 @@ TEST_P(LoraFixture, MatchesPeft) {
   const test::Reference ref = test::load_reference(dir);
   vk::Context ctx({.validation = true, .device_options = {.persist_pipeline_cache = false}});
   model::ModelFolder folder = model::open_model_folder(dir);
+  // make_quant_fixtures.py builds its reference models with transformers' default
+  // attention (SDPA), which drops Gemma 2's attention soft-capping although the
+  // config asks for it (50). With it off here too, DoRA matches PEFT to 5e-7;
+  // with it on, the capping alone moves the logits by 4.3e-4.
+  if (folder.config.model_type == "gemma2") folder.config.attn_logit_softcapping = 0;
   const model::LoraAdapter adapter = model::load_lora(dir / "adapter", 1.0, folder.weights);
   const auto place = runtime::single_device(folder.config);
   const uint32_t ctx_len = uint32_t(ref.ids.size());
