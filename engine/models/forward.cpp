@@ -86,6 +86,7 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   vk::BufferRange range = b.range;
   range.offset += first_row * row_bytes;
   range.size = rows * row_bytes;
+  check_alignment(range, r.expected.name + "[" + name + "]");
   TensorId t = g.weight(r.expected.name + "[" + name + "]", b.dtype, {rows, cols}, range);
   sources_[t] = {index, first_row, rows};
   return t;
@@ -119,6 +120,16 @@ TensorId Forward::linear_residual(const std::string& proj, const std::string& su
   return graph::ops::add(g, sum, residual, linear(proj, x, w));
 }
 
+void Forward::check_alignment(const vk::BufferRange& r, const std::string& what) const {
+  const size_t d = size_t(g.device());
+  const uint64_t a = d < res_.offset_alignment.size() ? res_.offset_alignment[d] : 1;
+  if (a > 1 && r.offset % a != 0)
+    fail(
+        "model: {} starts at byte {} of its buffer, not a multiple of the device's storage-buffer "
+        "offset alignment {}; this device cannot bind it on its own",
+        what, r.offset, a);
+}
+
 std::vector<LoraFactors> Forward::lora_of(TensorId w) const {
   auto it = sources_.find(w);
   if (it == sources_.end() || !res_.lora) return {};
@@ -134,6 +145,8 @@ std::vector<LoraFactors> Forward::lora_of(TensorId w) const {
     rows(f.b, uint64_t(f.rank) * 4);
     rows(f.bias, 4);
     rows(f.dora, 4);
+    for (const vk::BufferRange* r : {&f.b, &f.bias, &f.dora})
+      if (r->buffer) check_alignment(*r, "the LoRA factors of a block of a fused weight");
     out.push_back(f);
   }
   return out;

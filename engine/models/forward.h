@@ -51,6 +51,9 @@ struct ForwardResources {
   // Per device, the LoRA factors applied to the i-th weight's Linear at run time
   // (none where adapters were merged, or where there are none).
   std::function<std::span<const LoraFactors>(int device, size_t weight_index)> lora;
+  // Per device, minStorageBufferOffsetAlignment: a block of rows bound on its own
+  // (a fused weight's q, k, v) must start at a multiple of it.
+  std::vector<uint64_t> offset_alignment;
   // Per layer: the KV cache [ctx, kv_heads, head_dim] on the layer's device.
   std::vector<vk::BufferRange> k_cache, v_cache;
   // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.
@@ -110,6 +113,8 @@ class Forward {
 
  private:
   const model::ResolvedWeight& find(model::WeightRole role, int layer) const;
+  // Throws Error naming `what` unless r's offset suits the current device's binding rules.
+  void check_alignment(const vk::BufferRange& r, const std::string& what) const;
   // The LoRA factors of weight tensor `w` on the current device (sliced to its rows).
   std::vector<LoraFactors> lora_of(TensorId w) const;
   // y (x times `w`, named `name`) += each factor pair's product, in place.

@@ -121,6 +121,29 @@ DeviceAdapters::DeviceAdapters(std::span<vk::Device* const> devices,
   }
 }
 
+std::vector<uint64_t> DeviceAdapters::bytes_needed(
+    const model::WeightCheck& check, std::span<const model::LoraAdapter> adapters,
+    const AdapterOptions& opts, size_t devices,
+    const std::function<std::vector<int>(size_t)>& devices_of) {
+  std::vector<uint64_t> bytes(devices, 0);
+  std::vector<bool> widened(check.weights.size(), false);
+  for (const model::LoraAdapter& a : adapters) {
+    for (const model::LoraReplacement& r : a.replacements)
+      for (int d : devices_of(r.weight)) bytes[size_t(d)] += r.tensor->size();
+    for (const model::LoraModule& m : a.modules) {
+      uint64_t b = (m.bias.size() + m.magnitude.size()) * 4;
+      if (!opts.merge) b += (m.a.size() + m.b.size()) * 4;
+      if (opts.merge && opts.widen && check.weights[m.weight].dtype != DType::F32 &&
+          !widened[m.weight]) {
+        widened[m.weight] = true;
+        b += uint64_t(m.out) * m.in * 4;
+      }
+      for (int d : devices_of(m.weight)) bytes[size_t(d)] += b;
+    }
+  }
+  return bytes;
+}
+
 models::WeightBinding DeviceAdapters::weight(int device, size_t index) const {
   auto it = slots_.find({device, index});
   if (it != slots_.end() && it->second.binding.range.buffer) return it->second.binding;

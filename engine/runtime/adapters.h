@@ -6,6 +6,7 @@
 // Tensors an adapter replaces whole (modules_to_save) are uploaded in their place.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <span>
 #include <vector>
@@ -31,6 +32,13 @@ class DeviceAdapters {
   DeviceAdapters(std::span<vk::Device* const> devices, const model::WeightCheck& check,
                  const std::vector<model::DeviceWeights>& weights,
                  std::span<const model::LoraAdapter> adapters, const AdapterOptions& opts);
+
+  // Device bytes the adapters will add per device, before anything is uploaded (the
+  // session's memory check); devices_of(i): the devices weight i is placed on.
+  static std::vector<uint64_t> bytes_needed(
+      const model::WeightCheck& check, std::span<const model::LoraAdapter> adapters,
+      const AdapterOptions& opts, size_t devices,
+      const std::function<std::vector<int>(size_t)>& devices_of);
 
   // The i-th weight on device d as the forward pass reads it.
   models::WeightBinding weight(int device, size_t index) const;

@@ -51,6 +51,13 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   std::vector<uint64_t> per_device(n, 0);
   for (const auto& w : folder_.weights.weights)
     for (int d : devices_of(w, placement_, tied)) per_device[size_t(d)] += w.ref.info->size();
+  // What adapters add: factors kept for run time, f32 copies of merged weights, replacements.
+  const AdapterOptions adapter_opts{.merge = opts_.merge_adapters,
+                                    .widen = opts_.cache == DType::F32};
+  const std::vector<uint64_t> extra = DeviceAdapters::bytes_needed(
+      folder_.weights, opts_.adapters, adapter_opts, n,
+      [&](size_t i) { return devices_of(folder_.weights.weights[i], placement_, tied); });
+  for (size_t d = 0; d < n; ++d) per_device[d] += extra[d];
   check_memory(per_device);
 
   for (size_t d = 0; d < n; ++d) {
@@ -96,10 +103,11 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   }
 
   // Adapters after the weights they adapt; --precision f32 merges into f32 copies.
-  adapters_ = DeviceAdapters(devices_, folder_.weights, weights_, opts_.adapters,
-                             {.merge = opts_.merge_adapters, .widen = opts_.cache == DType::F32});
+  adapters_ = DeviceAdapters(devices_, folder_.weights, weights_, opts_.adapters, adapter_opts);
   opts_.adapters = {};
   resources_.weight = [this](int d, size_t i) { return adapters_.weight(d, i); };
+  for (vk::Device* dev : devices_)
+    resources_.offset_alignment.push_back(dev->info().min_storage_buffer_offset_alignment);
   resources_.lora = [this](int d, size_t i) { return adapters_.factors(d, i); };
   for (int il = 0; il < cfg.num_layers; ++il) {
     resources_.k_cache.emplace_back(k_cache_[size_t(il)]);

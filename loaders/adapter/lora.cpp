@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -173,6 +174,14 @@ LoraAdapter load_lora(const std::filesystem::path& dir, double user_scale,
       fail("lora: {}: tensor '{}' adapts '{}.weight', which the base model does not have", fname,
            p.a->name, module);
     const ExpectedTensor& w = weights.weights[it->second].expected;
+    using R = WeightRole;
+    static constexpr R kLinear[] = {R::Q,    R::K,  R::V,      R::QKV,  R::O,
+                                    R::Gate, R::Up, R::GateUp, R::Down, R::LmHead};
+    if (std::find(std::begin(kLinear), std::end(kLinear), w.role) == std::end(kLinear))
+      fail(
+          "lora: {}: tensor '{}' adapts '{}', which is not a Linear projection (LoRA runs on "
+          "attention, MLP and output projections)",
+          fname, p.a->name, w.name);
     if (w.shape.size() != 2)
       fail("lora: {}: '{}' adapts '{}', which is not a Linear weight", fname, p.a->name, w.name);
     const uint64_t out = w.shape[0], in = w.shape[1];
@@ -195,6 +204,14 @@ LoraAdapter load_lora(const std::filesystem::path& dir, double user_scale,
     if (p.bias && p.bias->numel() != out)
       fail("lora: {}: tensor '{}' has {} elements, '{}' has {} rows", fname, p.bias->name,
            p.bias->numel(), w.name, out);
+    if (!lora_targets(a.config, module))
+      spdlog::warn("lora: {}: module '{}' has factors but is not among target_modules", fname,
+                   module);
+    if (!a.config.layers_to_transform.empty() && w.layer >= 0 &&
+        std::find(a.config.layers_to_transform.begin(), a.config.layers_to_transform.end(),
+                  w.layer) == a.config.layers_to_transform.end())
+      spdlog::warn("lora: {}: module '{}' is in layer {}, not among layers_to_transform", fname,
+                   module, w.layer);
     if (int(r) != rank_of(a.config, module))
       spdlog::warn("lora: {}: '{}' has rank {}, the config says {}; the tensor's rank is used",
                    fname, module, r, rank_of(a.config, module));

@@ -5,12 +5,14 @@
 #include <regex>
 
 #include "engine/base/error.h"
+#include "engine/base/log.h"
 
 namespace vkllm::model {
 
 namespace {
 
-using nlohmann::json;
+// Ordered: the first alpha_pattern / rank_pattern key that matches wins, in file order.
+using json = nlohmann::ordered_json;
 
 struct Fields {
   const json& j;
@@ -124,6 +126,17 @@ LoraConfig parse_lora_config(std::string_view text, const std::string& file) {
     }
   }
   if (c.r <= 0) fail("lora: {}: \"r\" is {}, expected a positive rank", file, c.r);
+  if (const json* init = f.find("init_lora_weights"); init && init->is_string()) {
+    const std::string how = init->get<std::string>();
+    // These initializations train against a residual base W - B A (PEFT's
+    // path_initial_model_for_weight_conversion turns them into plain LoRA).
+    if (how.starts_with("pissa") || how == "olora" || how == "corda" || how == "loftq")
+      spdlog::warn(
+          "lora: {}: init_lora_weights \"{}\": the adapter expects the residual base it was "
+          "trained on; over the original checkpoint the result differs (convert it with PEFT's "
+          "path_initial_model_for_weight_conversion)",
+          file, how);
+  }
   f.unsupported("use_qalora", "(QALoRA pools the input)");
   f.unsupported("alora_invocation_tokens", "(activated LoRA)");
   f.unsupported("target_parameters", "(LoRA on nn.Parameter)");

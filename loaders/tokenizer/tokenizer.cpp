@@ -15,9 +15,12 @@ Tokenizer Tokenizer::load(const std::filesystem::path& dir) {
   require_folder(dir, "tokenizer: model folder", "give the folder that holds tokenizer.json");
   const auto path = dir / "tokenizer.json";
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
+    if (std::filesystem::exists(path))
+      read_file(path, "tokenizer: file");  // names why it cannot be read
     fail("tokenizer: {} has no tokenizer.json (a model folder needs one to encode text)",
          dir.string());
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   nlohmann::json j;

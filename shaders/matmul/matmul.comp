@@ -5,14 +5,26 @@
 // steps of 16 through shared memory. Every edge is bounds-checked, so no shape
 // needs to be a multiple of a tile.
 #extension GL_GOOGLE_include_directive : require
+// With QUANT, W is a quantized weight (engine/base/quant.h), dequantized as the
+// tiles are loaded into shared memory.
 #include "types.glsl"
 
 layout(local_size_x = 16, local_size_y = 16) in;
 
-layout(push_constant) uniform Push { uint t; uint n; uint k; } p;
 layout(binding = 0) readonly buffer X { float x[]; };
-layout(binding = 1) readonly buffer W { A_T w[]; };
 layout(binding = 2) writeonly buffer Y { float y[]; };
+#ifdef QUANT
+layout(constant_id = 3) const uint QFMT = 4u;
+layout(constant_id = 4) const uint QGROUP = 32u;
+layout(push_constant) uniform Push { uint t; uint n; uint k; uint row_words; uint scale_word; uint zero_byte; } p;
+layout(binding = 1) readonly buffer W { uint wq[]; };
+#include "quant.glsl"
+#define W_AT(row, col) qload1(row, RowGeom(p.row_words, p.scale_word, p.zero_byte), col)
+#else
+layout(push_constant) uniform Push { uint t; uint n; uint k; } p;
+layout(binding = 1) readonly buffer W { A_T w[]; };
+#define W_AT(row, col) A_LOAD(w[(row) * p.k + (col)])
+#endif
 
 const uint TILE = 64, BK = 16, PER = 4;  // PER x PER outputs per thread
 shared float xs[TILE][BK + 1];  // +1: no bank conflicts on the transposed reads
@@ -33,7 +45,7 @@ void main() {
       uint gk = k0 + c;
       uint gt = t0 + r, gn = n0 + r;
       xs[r][c] = (gt < p.t && gk < p.k) ? x[gt * p.k + gk] : 0.0;
-      ws[r][c] = (gn < p.n && gk < p.k) ? A_LOAD(w[gn * p.k + gk]) : 0.0;
+      ws[r][c] = (gn < p.n && gk < p.k) ? W_AT(gn, gk) : 0.0;
     }
     barrier();
     for (uint c = 0; c < BK; ++c) {

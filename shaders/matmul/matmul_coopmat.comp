@@ -21,13 +21,23 @@ layout(local_size_x = 256) in;
 const uint VEC_LOADS = 1;     // k % 8 == 0 and X, W offsets 16-byte aligned
 const uint DIRECT_STORE = 2;  // n % 4 == 0 and Y offset 16-byte aligned
 
-layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; } p;
 layout(binding = 0) readonly buffer X { float x[]; };
 layout(binding = 0) readonly buffer X4 { vec4 x4[]; };
+#if defined(QUANT)
+// W quantized (engine/base/quant.h): eight weights at a time dequantized to f32,
+// then rounded to f16 in shared memory like an f32 weight.
+layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; uint row_words; uint scale_word; uint zero_byte; } p;
+layout(constant_id = 3) const uint QFMT = 4u;
+layout(constant_id = 4) const uint QGROUP = 32u;
+layout(binding = 1) readonly buffer W { uint wq[]; };
+#include "quant.glsl"
+#else
+layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; } p;
 layout(binding = 1) readonly buffer W { A_T w[]; };
+#endif
 #if defined(A_F32)
 layout(binding = 1) readonly buffer W4 { vec4 w4[]; };
-#else
+#elif !defined(QUANT)
 layout(binding = 1) readonly buffer W8 { uvec4 w8[]; };
 #endif
 layout(binding = 2) writeonly buffer Y { float y[]; };
@@ -60,7 +70,7 @@ uint t0, n0, tid;
 // Global loads in flight for the next step, kept raw so they are awaited only when
 // written to shared memory after the multiply.
 vec4 xr[PER_THREAD][2];
-#if defined(A_F32)
+#if defined(A_F32) || defined(QUANT)
 vec4 wr[PER_THREAD][2];
 #else
 uvec4 wr[PER_THREAD];
@@ -82,7 +92,11 @@ void load_step(uint k0) {
       const uint xi = (gt * p.k + gk) / 4;
       xr[i][0] = xin ? x4[xi] : vec4(0);
       xr[i][1] = xin ? x4[xi + 1] : vec4(0);
-#if defined(A_F32)
+#if defined(QUANT)
+      wr[i][0] = vec4(0);
+      wr[i][1] = vec4(0);
+      if (win) qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
+#elif defined(A_F32)
       const uint wi = (gn * p.k + gk) / 4;
       wr[i][0] = win ? w4[wi] : vec4(0);
       wr[i][1] = win ? w4[wi + 1] : vec4(0);
@@ -95,7 +109,13 @@ void load_step(uint k0) {
         xv[j] = (gt < p.t && gk + j < p.k) ? x[gt * p.k + gk + j] : 0.0;
       xr[i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
       xr[i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
-#if defined(A_F32)
+#if defined(QUANT)
+      // k is a multiple of 32 for a quantized weight: a chunk is inside k or past it.
+      wr[i][0] = vec4(0);
+      wr[i][1] = vec4(0);
+      if (gn < p.n && gk < p.k)
+        qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
+#elif defined(A_F32)
       float wv[8];
       [[unroll]] for (uint j = 0; j < 8; ++j)
         wv[j] = (gn < p.n && gk + j < p.k) ? w[gn * p.k + gk + j] : 0.0;
@@ -116,7 +136,7 @@ void store_step(uint stage) {
   [[unroll]] for (uint i = 0; i < PER_THREAD; ++i) {
     const uint e = tid + i * THREADS, at = (e / CHUNKS) * LD + e % CHUNKS;
     sa[stage * STAGE_A + at] = pack8(xr[i][0], xr[i][1]);
-#if defined(A_F32)
+#if defined(A_F32) || defined(QUANT)
     sb[stage * STAGE_B + at] = pack8(wr[i][0], wr[i][1]);
 #elif defined(A_F16)
     sb[stage * STAGE_B + at] = wr[i];

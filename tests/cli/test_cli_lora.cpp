@@ -97,6 +97,29 @@ TEST_F(CliLora, DecodeMatchesPrefill) {
         << merge;
 }
 
+// lora_bias (a bias on lora_B, scaled with it) and modules_to_save (a tensor
+// replaced whole): merged and run-time paths agree, and both change the logits.
+TEST_F(CliLora, BiasAndReplacedTensors) {
+  auto tensors = test::lora_pair("model.layers.0.self_attn.q_proj", 256, 256, 4);
+  tensors.push_back({"base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias", {256}});
+  for (auto t : test::lora_pair("model.layers.3.mlp.down_proj", 256, 768, 4)) tensors.push_back(t);
+  tensors.push_back({"base_model.model.model.layers.3.mlp.down_proj.lora_B.bias", {256}});
+  tensors.push_back({"base_model.model.model.norm.weight", {256}});
+  const std::string dir = (root_ / "bias-adapter").string();
+  test::write_adapter(dir,
+                      R"({"peft_type": "LORA", "r": 4, "lora_alpha": 4, "lora_bias": true,
+                          "target_modules": ["q_proj", "down_proj"],
+                          "modules_to_save": ["norm"]})",
+                      tensors, 11, 0.2f);
+  std::string said;
+  const auto merged = score("--lora " + dir, &said);
+  EXPECT_NE(said.find("2 modules"), std::string::npos) << said;
+  EXPECT_NE(said.find("1 tensors replaced"), std::string::npos) << said;
+  const auto unmerged = score("--lora " + dir + " --lora-merge no");
+  EXPECT_LE(rel_diff(merged, unmerged), 1e-4);
+  EXPECT_GT(rel_diff(merged, score("")), 1e-2);
+}
+
 TEST_F(CliLora, MissingAdapterIsNamed) {
   const test::CmdResult r = test::run_vkllm("score -m " + std::string(VKLLM_DEMO_DIR) +
                                             " --ids 1,2 --lora /nonexistent/adapter");

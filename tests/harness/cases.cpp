@@ -81,6 +81,22 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
         cases.push_back(lora_merge_case(rng, w, out, mode, 7, 1031, 65));
         cases.push_back(lora_merge_case(rng, w, out, mode, 70, 4099, 3));
       }
+  for (const QuantFormat& f : quant_test_formats()) {
+    // k: one group, several, and a k that is not a multiple of 128; rows past a workgroup.
+    for (size_t k : {size_t(f.group), 3 * size_t(f.group), 11 * size_t(f.group)})
+      for (size_t n : {1, 7, 33}) {
+        if (k % 32) continue;
+        cases.push_back(matvec_quant_case(rng, f, n, k, false));
+        if (n == 7) cases.push_back(matvec_quant_case(rng, f, n, k, true));
+      }
+    for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
+      for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})
+        cases.push_back(matmul_quant_case(rng, f, t, n, 3 * f.group, path));
+  }
+  for (DType t : kTypes)
+    for (const QuantFormat& f : {quant_q8(), quant_q4()})
+      for (auto [n, k] : {std::pair<size_t, size_t>{1, 128}, {7, 384}, {33, 256}})
+        cases.push_back(quantize_case(rng, t, f, n, k));
   for (bool dora : {false, true}) {
     cases.push_back(lora_combine_case(rng, dora, 1, 1));
     cases.push_back(lora_combine_case(rng, dora, 7, 4097));

@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "engine/base/quant.h"
 #include "engine/kernels/activation.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/kernels/lora.h"
@@ -37,6 +38,17 @@ OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties);
 OpCase lora_merge_case(std::mt19937& rng, DType w, DType out, kernels::LoraMergeMode mode,
                        size_t rows, size_t cols, size_t rank);
 OpCase lora_combine_case(std::mt19937& rng, bool dora, size_t rows, size_t n);
+
+// Quantized weights (engine/base/quant.h): random packed weights of every layout
+// the loaders produce, through the matvec (with and without the residual), the
+// matmul paths, and quantize-at-load (checked through the values it encodes).
+std::vector<QuantFormat> quant_test_formats();
+HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k);
+OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k,
+                         bool residual);
+OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
+                         kernels::MatmulPath path);
+OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k);
 
 // Y = X W^T for prefill: X [t, k] f32, W [n, k]. Precision F16 asks for the
 // cooperative-matrix path ("coopmat" in the shape); a device without it runs the

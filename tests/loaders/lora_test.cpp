@@ -59,6 +59,19 @@ TEST(LoraConfig, ScalesFollowPeft) {
   EXPECT_EQ(m.a, p.a);
 }
 
+// The first key that matches wins in the file's order, not in sorted order.
+TEST(LoraConfig, PatternOrderIsTheFiles) {
+  test::TempDir dir;
+  auto tensors = lora_pair("model.layers.0.self_attn.q_proj", 256, 256, 4);
+  for (auto t : lora_pair("model.layers.1.self_attn.q_proj", 256, 256, 4)) tensors.push_back(t);
+  test::write_adapter(
+      dir.path(),
+      config(R"("alpha_pattern": {"q_proj": 16, "layers\\.0\\.self_attn\\.q_proj": 4})"), tensors);
+  const LoraAdapter a = load_lora(dir.path(), 1.0, demo().weights);
+  EXPECT_DOUBLE_EQ(module(a, "model.layers.0.self_attn.q_proj").scale, 16 / 4.0);
+  EXPECT_DOUBLE_EQ(module(a, "model.layers.1.self_attn.q_proj").scale, 16 / 4.0);
+}
+
 TEST(LoraConfig, PlainScaleIsAlphaOverRank) {
   test::TempDir dir;
   test::write_adapter(dir.path(), config(),
@@ -132,6 +145,8 @@ TEST(LoraConfig, RefusesAdaptersThatDoNotFit) {
         "module 'model.layers.0.self_attn.k_proj' has no lora_B.weight");
   fails({{"base_model.model.model.embed_tokens.lora_embedding_A", {4, 767}}},
         "is LoRA on an embedding");
+  fails(lora_pair("model.embed_tokens", 767, 256, 4),
+        "adapts 'model.embed_tokens.weight', which is not a Linear projection");
   fails({{"base_model.model.model.layers.0.mystery", {3}}},
         "'base_model.model.model.layers.0.mystery' is neither a LoRA factor nor a tensor of the "
         "base model");

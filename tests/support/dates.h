@@ -6,8 +6,7 @@
 
 namespace vkllm::test {
 
-// Noon UTC of a calendar day (noon: the same date in every time zone a reader
-// might convert to).
+// Noon UTC of a calendar day (templates render it in UTC: gmtime).
 inline std::chrono::system_clock::time_point utc_noon(int year, unsigned month, unsigned day) {
   using namespace std::chrono;
   return sys_days{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}} +

@@ -1,0 +1,105 @@
+#include "engine/kernels/quant.h"
+
+#include <algorithm>
+
+#include "engine/kernels/dispatch.h"
+
+namespace vkllm::kernels {
+
+namespace {
+
+uint32_t spec_format(const QuantFormat& f) {
+  return uint32_t(f.bits) | uint32_t(f.codes) << 4 | uint32_t(f.scale_f16) << 8 |
+         uint32_t(f.zeros) << 9 | uint32_t(f.zero) << 16;
+}
+
+struct QuantPush {
+  uint32_t n, k;
+  QuantGeom g;
+};
+
+}  // namespace
+
+QuantGeom quant_geom(const QuantFormat& f, uint32_t k) {
+  return {uint32_t(quant_row_bytes(f, k) / 4), uint32_t(quant_scales_offset(f, k) / 4),
+          uint32_t(quant_zeros_offset(f, k))};
+}
+
+void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what) {
+  if (f.bits != 4 && f.bits != 8) fail("{}: {}-bit codes are not supported (4 or 8)", what, f.bits);
+  if (!quant_fits(f, k))
+    fail("{}: {} needs k a multiple of 32 and of its group, k is {}", what, quant_format_name(f),
+         k);
+}
+
+void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
+                  const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
+                  uint32_t n, uint32_t k) {
+  check_quant_shape(f, k, "matvec");
+  if (n == 0) fail("matvec: empty product ({} x {})", n, k);
+  constexpr uint32_t kWorkgroup = 128, kRows = 2;
+  const auto& info = s.device().info();
+  const uint32_t max_subgroups = std::max(1u, kWorkgroup / std::max(1u, info.min_subgroup_size));
+  const vk::PipelineKey pk{.shader = r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant,
+                           .bindings = r ? 4u : 3u,
+                           .workgroup = kWorkgroup,
+                           .spec = {kRows, max_subgroups, spec_format(f), f.group}};
+  const auto& p = s.device().pipelines().get(pk);
+  const QuantPush push{n, k, quant_geom(f, k)};
+  const Grid g = grid_for((uint64_t(n) + kRows - 1) / kRows);
+  if (r)
+    s.dispatch(p, {w, x, y, *r}, push, g.x, g.y);
+  else
+    s.dispatch(p, {w, x, y}, push, g.x, g.y);
+}
+
+void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk::BufferRange& x,
+                  const vk::BufferRange& w, const vk::BufferRange& y, uint32_t t, uint32_t n,
+                  uint32_t k) {
+  check_quant_shape(f, k, "matmul");
+  if (t == 0 || n == 0) fail("matmul: empty product ({} x {} x {})", t, n, k);
+  const QuantGeom geom = quant_geom(f, k);
+  const std::array<uint32_t, 6> spec = {0, 0, spec_format(f), f.group, 0, 0};
+  if (path == MatmulPath::Coopmat) {
+    constexpr uint32_t kTile = 128, kVecLoads = 1, kDirectStore = 2;
+    uint32_t flags = 0;
+    if (x.offset % 16 == 0) flags |= kVecLoads;
+    if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
+    const auto& p = s.device().pipelines().get(
+        {.shader = ShaderId::matmul_coopmat_quant, .bindings = 3, .workgroup = 1, .spec = spec});
+    struct {
+      uint32_t t, n, k, flags;
+      QuantGeom g;
+    } push{t, n, k, flags, geom};
+    s.dispatch(p, {x, w, y}, push, (t + kTile - 1) / kTile, (n + kTile - 1) / kTile);
+    return;
+  }
+  constexpr uint32_t kTile = 64;
+  const auto& p = s.device().pipelines().get(
+      {.shader = ShaderId::matmul_quant, .bindings = 3, .workgroup = 1, .spec = spec});
+  struct {
+    uint32_t t, n, k;
+    QuantGeom g;
+  } push{t, n, k, geom};
+  s.dispatch(p, {x, w, y}, push, (n + kTile - 1) / kTile, (t + kTile - 1) / kTile);
+}
+
+void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,
+              const vk::BufferRange& dst, uint32_t n, uint32_t k) {
+  if (!(f == quant_q8() || f == quant_q4()))
+    fail("quantize: {} is not a format the engine quantizes into (q8, q4)", quant_format_name(f));
+  if (k % 128 != 0) fail("quantize: k is {}, not a multiple of 128", k);
+  static constexpr ShaderId shaders[] = {ShaderId::quantize_f32, ShaderId::quantize_f16,
+                                         ShaderId::quantize_bf16};
+  constexpr uint32_t kWorkgroup = 64;
+  const auto& p =
+      s.device().pipelines().get({.shader = shaders[float_type_index(src_type, "quantize")],
+                                  .bindings = 2,
+                                  .workgroup = kWorkgroup,
+                                  .spec = {f.bits}});
+  const QuantPush push{n, k, quant_geom(f, k)};
+  const Grid g = grid_for((uint64_t(n) * (k / 128) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {src, dst}, push, g.x, g.y);
+}
+
+}  // namespace vkllm::kernels

@@ -1,0 +1,40 @@
+// Kernels over quantized weights (engine/base/quant.h): the decode matvec and the
+// prefill matmul with dequantization fused into their loads (registers for the
+// matvec; shared-memory tiles, or the f16 tiles of the tensor-core path, for the
+// matmul), and quantize-at-load from f32/f16/bf16 into the engine's q8/q4.
+#pragma once
+
+#include "engine/base/dtype.h"
+#include "engine/base/quant.h"
+#include "engine/kernels/matmul.h"
+#include "engine/vulkan/stream.h"
+
+namespace vkllm::kernels {
+
+// A row's geometry as the shaders take it (push constants).
+struct QuantGeom {
+  uint32_t row_words, scale_word, zero_byte;
+};
+QuantGeom quant_geom(const QuantFormat& f, uint32_t k);
+
+// Throws Error naming `what` unless the format can hold a weight with k columns.
+void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what);
+
+// y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.
+void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
+                  const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
+                  uint32_t n, uint32_t k);
+
+// Y [t, n] = X W^T, W quantized [n, k]: the tensor-core path where `path` is
+// Coopmat (W rounded to f16 after dequantization, as an f32 weight would be), else
+// the tiled fp32 path.
+void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk::BufferRange& x,
+                  const vk::BufferRange& w, const vk::BufferRange& y, uint32_t t, uint32_t n,
+                  uint32_t k);
+
+// dst (f's layout, n rows) = src [n, k] of dtype `src_type` quantized into q8 or q4
+// (quant_q8(), quant_q4()); k a multiple of 128.
+void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,
+              const vk::BufferRange& dst, uint32_t n, uint32_t k);
+
+}  // namespace vkllm::kernels

@@ -1,0 +1,133 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/kernels/quant.h"
+#include "host/reference/matmul.h"
+#include "host/reference/matvec.h"
+#include "host/reference/quant.h"
+#include "tests/harness/cases.h"
+
+namespace vkllm::harness {
+
+// A quantized weight [n, k] with random codes, scales and zeros, packed as the
+// engine stores it (U32 words).
+HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k) {
+  const size_t row = quant_row_bytes(f, k), groups = k / f.group;
+  HostTensor out(DType::U32, n * row / 4);
+  std::uniform_int_distribution<int> code(0, (1 << f.bits) - 1);
+  std::uniform_real_distribution<float> scale(0.01f, 0.1f);
+  // (at least one group: GCC 12 warns about zero-sized value-initialized vectors)
+  std::vector<uint8_t> codes(k), zeros(std::max<size_t>(groups, 1));
+  std::vector<float> scales(std::max<size_t>(groups, 1));
+  for (size_t r = 0; r < n; ++r) {
+    for (auto& c : codes) {
+      c = uint8_t(code(rng));
+      if (f.codes == QuantCodes::FP8E4M3 && (c & 0x7f) == 0x7f) c ^= 1;  // no NaN
+    }
+    for (auto& s : scales) s = scale(rng) * (code(rng) & 1 ? -1.0f : 1.0f);
+    for (auto& z : zeros) z = uint8_t(code(rng));
+    quant_pack_row(f, k, codes.data(), scales.data(), zeros.data(), out.bytes.data() + r * row);
+  }
+  return out;
+}
+
+OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k,
+                         bool residual) {
+  OpCase c;
+  c.op = residual ? "matvec_quant_residual" : "matvec_quant";
+  c.shape = fmt::format("{} n={} k={}", quant_format_name(f), n, k);
+  c.inputs.push_back(random_quant_weight(rng, f, n, k));
+  c.inputs.push_back(random_tensor(rng, DType::F32, k));
+  if (residual) c.inputs.push_back(random_tensor(rng, DType::F32, n));
+  c.outputs.push_back({DType::F32, n});
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec_quant(s, f, in[0], in[1], residual ? &in[2] : nullptr, out[0], uint32_t(n),
+                          uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    HostTensor y = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), in[1], n, k);
+    if (residual)
+      for (size_t i = 0; i < n; ++i) y.set(i, y.get(i) + in[2].get(i));
+    return std::vector<HostTensor>{y};
+  };
+  c.max_nmse = 1e-9;  // fp32 sums of exact products, as the plain matvec
+  c.bytes = double(n * quant_row_bytes(f, k) + k * 4 + n * 4);
+  c.flops = 2.0 * double(n) * double(k);
+  return c;
+}
+
+OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
+                         kernels::MatmulPath path) {
+  OpCase c;
+  c.op = "matmul_quant";
+  c.shape = fmt::format("{} {} t={} n={} k={}", kernels::matmul_path_name(path),
+                        quant_format_name(f), t, n, k);
+  c.inputs.push_back(random_tensor(rng, DType::F32, t * k));
+  c.inputs.push_back(random_quant_weight(rng, f, n, k));
+  c.outputs.push_back({DType::F32, t * n});
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    // Where the device has no tensor cores the engine runs the tiled path.
+    const auto p = path == kernels::MatmulPath::Coopmat &&
+                           !kernels::matmul_coopmat_supported(s.device().info())
+                       ? kernels::MatmulPath::Tiled
+                       : path;
+    kernels::matmul_quant(s, f, p, in[0], in[1], out[0], uint32_t(t), uint32_t(n), uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    return std::vector<HostTensor>{
+        host::ref::matmul(in[0], host::ref::dequantize(in[1], f, n, k), t, n, k)};
+  };
+  // The tensor-core path rounds X and the dequantized W to f16.
+  c.max_nmse = path == kernels::MatmulPath::Coopmat ? 2e-6 : 1e-9;
+  c.bytes = double(t * k * 4 + n * quant_row_bytes(f, k) + t * n * 4);
+  c.flops = 2.0 * double(t) * double(n) * double(k);
+  return c;
+}
+
+OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k) {
+  OpCase c;
+  c.op = "quantize";
+  c.shape = fmt::format("{} -> {} n={} k={}", dtype_name(src), quant_format_name(f), n, k);
+  c.inputs.push_back(random_tensor(rng, src, n * k));
+  HostTensor eye(DType::F32, k * k);
+  for (size_t i = 0; i < k; ++i) eye.set(i * k + i, 1.0f);
+  c.inputs.push_back(eye);
+  c.inputs.push_back(HostTensor(DType::U32, n * quant_row_bytes(f, k) / 4));  // scratch
+  c.outputs.push_back({DType::F32, k * n});
+  // The packed weight is checked through its values: quantize, then W^T = I W^T on
+  // the exact tiled path (a division or a tie rounding differently moves one code).
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::quantize(s, src, f, in[0], in[2], uint32_t(n), uint32_t(k));
+    s.barrier();
+    kernels::matmul_quant(s, f, kernels::MatmulPath::Tiled, in[1], in[2], out[0], uint32_t(k),
+                          uint32_t(n), uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    const HostTensor w = host::ref::dequantize(host::ref::quantize(in[0], f, n, k), f, n, k);
+    HostTensor wt(DType::F32, k * n);
+    for (size_t r = 0; r < n; ++r)
+      for (size_t j = 0; j < k; ++j) wt.set(j * n + r, w.get(r * k + j));
+    return std::vector<HostTensor>{wt};
+  };
+  c.max_nmse = 1e-4;
+  c.bytes = double(n * k * dtype_size(src) + n * quant_row_bytes(f, k));
+  c.write_bound = true;
+  return c;
+}
+
+std::vector<QuantFormat> quant_test_formats() {
+  using C = QuantCodes;
+  return {
+      quant_q8(),
+      quant_q4(),
+      {.bits = 4, .codes = C::Int, .group = 64, .scale_f16 = false, .zeros = true},  // GPTQ asym
+      {.bits = 4, .codes = C::Int, .group = 128, .scale_f16 = false, .zero = 8},     // GPTQ sym
+      {.bits = 8, .codes = C::Int, .group = 64, .scale_f16 = false, .zeros = true},  // GPTQ 8-bit
+      {.bits = 4, .codes = C::NF4, .group = 64, .scale_f16 = false},                 // bnb NF4
+      {.bits = 4, .codes = C::FP4, .group = 64, .scale_f16 = false},                 // bnb FP4
+      {.bits = 8, .codes = C::FP8E4M3, .group = 128, .scale_f16 = false},            // FP8 blocks
+  };
+}
+
+}  // namespace vkllm::harness
