@@ -42,6 +42,10 @@ void ModelOptions::add_to(CLI::App& sub, bool with_dump, bool demo_default) {
                  "auto: merge, as the weights are f32/f16/bf16")
       ->check(CLI::IsMember({"auto", "yes", "no"}))
       ->capture_default_str();
+  sub.add_option("--quant", quant,
+                 "Quantize the weights at load: q8 (8-bit, 32 per f16 scale) or q4 (4-bit with "
+                 "zeros); embeddings and norms stay as stored")
+      ->check(CLI::IsMember({"q8", "q4"}));
   sub.add_flag("--debug", debug, "Enable the Vulkan validation layer");
   sub.add_flag("--profile", profile, "Print per-op GPU time of the last step");
   if (with_dump)
@@ -96,19 +100,47 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
     const auto [dir, scale] = model::parse_lora_arg(arg);
     m.adapters.push_back(model::load_lora(dir, scale, m.folder->weights));
   }
-  // auto merges: every weight is f32/f16/bf16, and a merged adapter costs nothing per token.
-  m.adapters_merged = o.lora_merge != "no";
+  // auto merges where the weights are f32/f16/bf16 (a merged adapter costs nothing per
+  // token) and applies adapters at run time over quantized weights.
+  if (o.lora_merge == "yes" && !o.quant.empty())
+    fail(
+        "--lora-merge yes: adapters are not merged into weights quantized at load (--quant); "
+        "leave --lora-merge at auto or no");
+  m.adapters_merged = o.lora_merge == "yes" || (o.lora_merge == "auto" && o.quant.empty());
   runtime::SessionOptions so{.ctx = ctx,
                              .cache = o.precision == "f32" ? DType::F32 : DType::F16,
                              .profile = o.profile,
                              .progress = Progress::stderr_is_terminal(),
                              .dump = o.dump,
                              .adapters = m.adapters,
-                             .merge_adapters = m.adapters_merged};
+                             .merge_adapters = m.adapters_merged,
+                             .quant = o.quant};
   m.session = std::make_unique<runtime::Session>(m.devices, *m.folder, placement, so);
+  if (const auto& plan = m.session->quant_plan())
+    std::fprintf(stderr, "%s\n", describe_quant(*plan, *m.folder).c_str());
   for (const model::LoraAdapter& a : m.adapters)
     std::fprintf(stderr, "%s\n", describe_lora(a, m.adapters_merged).c_str());
   return m;
+}
+
+std::string describe_quant(const runtime::QuantPlan& plan, const model::ModelFolder& folder) {
+  std::map<std::string, int> by_format;  // "int4 g32 ..." -> weights
+  uint64_t before = 0, after = 0;
+  for (size_t i = 0; i < plan.formats.size(); ++i) {
+    if (!plan.formats[i]) continue;
+    const auto& w = folder.weights.weights[i];
+    by_format[quant_format_name(*plan.formats[i]) +
+              fmt::format(" ({:.2f} bits/weight)",
+                          quant_bits_per_weight(*plan.formats[i], w.expected.shape[1]))]++;
+    before += w.ref.info->size();
+    after += w.expected.shape[0] * quant_row_bytes(*plan.formats[i], w.expected.shape[1]);
+  }
+  std::string s = fmt::format("quant {}: {:.1f} MB of weights -> {:.1f} MB;", plan.name,
+                              double(before) / 1e6, double(after) / 1e6);
+  for (const auto& [f, n] : by_format) s += fmt::format(" {} x {};", n, f);
+  for (const auto& [name, why] : plan.kept) s += fmt::format(" kept {} ({});", name, why);
+  s.pop_back();
+  return s;
 }
 
 std::string describe_lora(const model::LoraAdapter& a, bool merged) {

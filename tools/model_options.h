@@ -19,6 +19,7 @@ struct ModelOptions {
   std::string dir, device, device_map, precision = "f16";
   std::vector<std::string> lora;  // DIR or DIR:SCALE, repeatable
   std::string lora_merge = "auto";
+  std::string quant;  // --quant q8|q4
   uint32_t ctx = 0;
   bool debug = false, profile = false;
   std::vector<std::string> dump;
@@ -49,6 +50,10 @@ std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string
 
 // ctx_needed: the context to allocate when --ctx is not given (0: the model's).
 OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed);
+
+// One line on a quantize-at-load plan: formats and counts, bytes before and after,
+// what stays as stored and why.
+std::string describe_quant(const runtime::QuantPlan& plan, const model::ModelFolder& folder);
 
 // One line on an adapter: kind, modules by name, ranks, scale, merged or not.
 std::string describe_lora(const model::LoraAdapter& a, bool merged);

@@ -44,6 +44,16 @@ TensorId GraphBuilder::weight(std::string name, DType dtype, std::vector<uint64_
               .bound = range});
 }
 
+TensorId GraphBuilder::quant_weight(std::string name, const QuantFormat& format,
+                                    std::vector<uint64_t> shape, const vk::BufferRange& range) {
+  return add({.name = std::move(name),
+              .kind = TensorKind::Weight,
+              .dtype = DType::U32,
+              .shape = std::move(shape),
+              .bound = range,
+              .quant = format});
+}
+
 TensorId GraphBuilder::state(std::string name, DType dtype, std::vector<uint64_t> shape,
                              const vk::BufferRange& range) {
   return add({.name = std::move(name),

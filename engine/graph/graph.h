@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/base/dtype.h"
+#include "engine/base/quant.h"
 #include "engine/vulkan/stream.h"
 
 namespace vkllm::graph {
@@ -34,6 +36,9 @@ struct Tensor {
   std::vector<uint64_t> shape;
   int device = 0;
   vk::BufferRange bound;  // Weight and State only
+  // A quantized weight (engine/base/quant.h): `shape` is the logical [n, k], `dtype`
+  // U32 (the layout's words); the matvec/matmul dequantize it.
+  std::optional<QuantFormat> quant;
   uint64_t elements() const;
   uint64_t bytes() const { return elements() * dtype_size(dtype); }
 };
@@ -71,6 +76,8 @@ class GraphBuilder {
   TensorId input(std::string name, DType dtype, std::vector<uint64_t> shape);
   TensorId weight(std::string name, DType dtype, std::vector<uint64_t> shape,
                   const vk::BufferRange& range);
+  TensorId quant_weight(std::string name, const QuantFormat& format, std::vector<uint64_t> shape,
+                        const vk::BufferRange& range);
   TensorId state(std::string name, DType dtype, std::vector<uint64_t> shape,
                  const vk::BufferRange& range);
   TensorId activation(std::string name, DType dtype, std::vector<uint64_t> shape);

@@ -9,6 +9,7 @@
 #include "engine/kernels/matmul.h"
 #include "engine/kernels/matvec.h"
 #include "engine/kernels/norm.h"
+#include "engine/kernels/quant.h"
 #include "engine/kernels/rope.h"
 
 namespace vkllm::graph::ops {
@@ -76,6 +77,20 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
   const auto [t, n, k] = linear_dims(g, name, x, w);
   const DType wtype = g.tensor(w).dtype;
   TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  if (const auto q = g.tensor(w).quant) {
+    kernels::check_quant_shape(*q, k, g.tensor(w).name.c_str());
+    if (t == 1) {
+      g.op("matvec_quant", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
+        kernels::matvec_quant(s, *q, in[1], in[0], nullptr, out[0], n, k);
+      });
+    } else {
+      g.op("matmul_quant", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
+        kernels::matmul_quant(s, *q, kernels::matmul_quant_path(s.device().info(), precision),
+                              in[0], in[1], out[0], t, n, k);
+      });
+    }
+    return y;
+  }
   if (t == 1) {
     const kernels::MatvecKey key = kernels::matvec_key(wtype, k);
     g.op("matvec", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
@@ -98,9 +113,16 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
   if (g.tensor(r).elements() != n)
     fail("graph: linear '{}': residual '{}' has {} elements, the product {}", name,
          g.tensor(r).name, g.tensor(r).elements(), n);
+  TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  if (const auto q = g.tensor(w).quant) {
+    kernels::check_quant_shape(*q, k, g.tensor(w).name.c_str());
+    g.op("matvec_quant", {x, w, r}, {y}, [=](vk::Stream& s, auto in, auto out) {
+      kernels::matvec_quant(s, *q, in[1], in[0], &in[2], out[0], n, k);
+    });
+    return y;
+  }
   kernels::MatvecKey key = kernels::matvec_key(g.tensor(w).dtype, k);
   key.residual = true;
-  TensorId y = g.activation(std::move(name), DType::F32, {t, n});
   g.op("matvec", {x, w, r}, {y}, [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec_residual(s, key, in[1], in[0], in[2], out[0], n, k);
   });

@@ -84,6 +84,11 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
   s.dispatch(p, {x, w, y}, push, (n + kTile - 1) / kTile, (t + kTile - 1) / kTile);
 }
 
+MatmulPath matmul_quant_path(const vk::DeviceInfo& device, MatmulPrecision precision) {
+  return precision == MatmulPrecision::F16 && matmul_coopmat_supported(device) ? MatmulPath::Coopmat
+                                                                               : MatmulPath::Tiled;
+}
+
 void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,
               const vk::BufferRange& dst, uint32_t n, uint32_t k) {
   if (!(f == quant_q8() || f == quant_q4()))

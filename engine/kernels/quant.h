@@ -32,6 +32,10 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
                   const vk::BufferRange& w, const vk::BufferRange& y, uint32_t t, uint32_t n,
                   uint32_t k);
 
+// The matmul path for a quantized weight: tensor cores where `precision` allows
+// f16 inputs and the device has them, else the tiled fp32 path.
+MatmulPath matmul_quant_path(const vk::DeviceInfo& device, MatmulPrecision precision);
+
 // dst (f's layout, n rows) = src [n, k] of dtype `src_type` quantized into q8 or q4
 // (quant_q8(), quant_q4()); k a multiple of 128.
 void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,

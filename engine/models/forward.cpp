@@ -65,7 +65,8 @@ TensorId Forward::w(model::WeightRole role, int layer) {
   if (b.range.buffer == VK_NULL_HANDLE)
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
-  TensorId t = g.weight(r.expected.name, b.dtype, r.expected.shape, b.range);
+  TensorId t = b.quant ? g.quant_weight(r.expected.name, *b.quant, r.expected.shape, b.range)
+                       : g.weight(r.expected.name, b.dtype, r.expected.shape, b.range);
   weight_tensors_.emplace(key, t);
   sources_[t] = {index, 0, r.expected.shape[0]};
   return t;
@@ -79,7 +80,8 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   if (b.range.buffer == VK_NULL_HANDLE)
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
-  const uint64_t cols = r.expected.shape[1], row_bytes = cols * dtype_size(b.dtype);
+  const uint64_t cols = r.expected.shape[1];
+  const uint64_t row_bytes = b.quant ? quant_row_bytes(*b.quant, cols) : cols * dtype_size(b.dtype);
   if (first_row + rows > r.expected.shape[0])
     fail("model: rows {}..{} of '{}' are past its {} rows", first_row, first_row + rows,
          r.expected.name, r.expected.shape[0]);
@@ -87,7 +89,9 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   range.offset += first_row * row_bytes;
   range.size = rows * row_bytes;
   check_alignment(range, r.expected.name + "[" + name + "]");
-  TensorId t = g.weight(r.expected.name + "[" + name + "]", b.dtype, {rows, cols}, range);
+  const std::string label = r.expected.name + "[" + name + "]";
+  TensorId t = b.quant ? g.quant_weight(label, *b.quant, {rows, cols}, range)
+                       : g.weight(label, b.dtype, {rows, cols}, range);
   sources_[t] = {index, first_row, rows};
   return t;
 }

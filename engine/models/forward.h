@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct Placement {
 struct WeightBinding {
   vk::BufferRange range;  // empty where the weight is not on the device
   DType dtype = DType::F32;
+  std::optional<QuantFormat> quant;  // a quantized weight (engine/base/quant.h)
 };
 
 // One adapter's factors for a Linear, applied at run time (PEFT's unmerged

@@ -19,16 +19,14 @@ vk::Buffer upload_floats(vk::Device& dev, std::span<const float> values, const s
 }  // namespace
 
 DeviceAdapters::DeviceAdapters(std::span<vk::Device* const> devices,
-                               const model::WeightCheck& check,
-                               const std::vector<model::DeviceWeights>& weights,
+                               const model::WeightCheck& check, BaseWeights base,
                                std::span<const model::LoraAdapter> adapters,
                                const AdapterOptions& opts)
-    : weights_(&weights) {
+    : base_(std::move(base)) {
   if (adapters.empty()) return;
   for (size_t d = 0; d < devices.size(); ++d) {
     vk::Device& dev = *devices[d];
-    const model::DeviceWeights& on = weights[d];
-    auto here = [&](size_t i) { return on.tensors[i].buffer != nullptr; };
+    auto here = [&](size_t i) { return base_(int(d), i).range.buffer != VK_NULL_HANDLE; };
     auto keep = [&](vk::Buffer b) {
       bytes_ += b.size();
       buffers_.push_back(std::move(b));
@@ -71,14 +69,19 @@ DeviceAdapters::DeviceAdapters(std::span<vk::Device* const> devices,
         const model::ResolvedWeight& rw = check.weights[m.weight];
         // The weight the merge reads: the checkpoint's, a replacement, or a widened copy.
         models::WeightBinding w =
-            slot.binding.range.buffer
-                ? slot.binding
-                : models::WeightBinding{on.tensors[m.weight].range(), on.tensors[m.weight].dtype};
+            slot.binding.range.buffer ? slot.binding : base_(int(d), m.weight);
+        if (w.quant && (opts.merge || m.dora()))
+          fail(
+              "lora: {}: module '{}' adapts a quantized weight ({}); {} over quantized weights "
+              "runs unmerged only (--lora-merge no){}",
+              a.dir.string(), m.module, quant_format_name(*w.quant), m.dora() ? "DoRA" : "LoRA",
+              m.dora() ? ", and DoRA not at all yet" : "");
         if (opts.merge) {
           models::WeightBinding out = w;
           if (opts.widen && w.dtype != DType::F32) {
             const uint64_t bytes = uint64_t(m.out) * m.in * 4;
-            out = {keep(dev.buffer(bytes, rw.expected.name + " (merged, f32)")), DType::F32};
+            out = {keep(dev.buffer(bytes, rw.expected.name + " (merged, f32)")), DType::F32,
+                   std::nullopt};
           }
           const kernels::LoraMergeMode mode =
               m.dora() ? kernels::LoraMergeMode::DoraMerge : kernels::LoraMergeMode::Merge;
@@ -147,9 +150,7 @@ std::vector<uint64_t> DeviceAdapters::bytes_needed(
 models::WeightBinding DeviceAdapters::weight(int device, size_t index) const {
   auto it = slots_.find({device, index});
   if (it != slots_.end() && it->second.binding.range.buffer) return it->second.binding;
-  const model::DeviceTensor& t = (*weights_)[size_t(device)].tensors[index];
-  if (!t.buffer) return {};
-  return {t.range(), t.dtype};
+  return base_ ? base_(device, index) : models::WeightBinding{};
 }
 
 std::span<const models::LoraFactors> DeviceAdapters::factors(int device, size_t index) const {

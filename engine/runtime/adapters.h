@@ -27,11 +27,12 @@ struct AdapterOptions {
 class DeviceAdapters {
  public:
   DeviceAdapters() = default;
-  // weights[d]: what upload_weights put on devices[d] (a weight is on d where it
-  // has a buffer there).
+  // Base weights as the devices hold them: base(d, i) is weight i on devices[d] (an
+  // empty range where it is not there), plain or quantized.
+  using BaseWeights = std::function<models::WeightBinding(int device, size_t index)>;
   DeviceAdapters(std::span<vk::Device* const> devices, const model::WeightCheck& check,
-                 const std::vector<model::DeviceWeights>& weights,
-                 std::span<const model::LoraAdapter> adapters, const AdapterOptions& opts);
+                 BaseWeights base, std::span<const model::LoraAdapter> adapters,
+                 const AdapterOptions& opts);
 
   // Device bytes the adapters will add per device, before anything is uploaded (the
   // session's memory check); devices_of(i): the devices weight i is placed on.
@@ -52,7 +53,7 @@ class DeviceAdapters {
     models::WeightBinding binding;  // set where the weight was replaced or widened
     std::vector<models::LoraFactors> factors;
   };
-  const std::vector<model::DeviceWeights>* weights_ = nullptr;
+  BaseWeights base_;
   std::map<std::pair<int, size_t>, Slot> slots_;
   std::vector<vk::Buffer> buffers_;
   uint64_t bytes_ = 0;

@@ -48,9 +48,18 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   const bool tied = !folder_.weights.find(model::WeightRole::LmHead);
   const size_t n = devices_.size();
 
+  if (!opts_.quant.empty()) quant_plan_ = plan_quantization(folder_.weights, opts_.quant);
+  auto quantized = [&](size_t i) { return quant_plan_ && quant_plan_->formats[i].has_value(); };
+
   std::vector<uint64_t> per_device(n, 0);
-  for (const auto& w : folder_.weights.weights)
-    for (int d : devices_of(w, placement_, tied)) per_device[size_t(d)] += w.ref.info->size();
+  for (size_t i = 0; i < folder_.weights.weights.size(); ++i) {
+    const model::ResolvedWeight& w = folder_.weights.weights[i];
+    const uint64_t bytes =
+        quantized(i)
+            ? w.expected.shape[0] * quant_row_bytes(*quant_plan_->formats[i], w.expected.shape[1])
+            : w.ref.info->size();
+    for (int d : devices_of(w, placement_, tied)) per_device[size_t(d)] += bytes;
+  }
   // What adapters add: factors kept for run time, f32 copies of merged weights, replacements.
   const AdapterOptions adapter_opts{.merge = opts_.merge_adapters,
                                     .widen = opts_.cache == DType::F32};
@@ -64,12 +73,25 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
     weights_.push_back(model::upload_weights(
         *devices_[d], folder_,
         {.progress = opts_.progress, .select = [&, d](const model::ResolvedWeight& w) {
+           if (quantized(size_t(&w - folder_.weights.weights.data()))) return false;
            for (int x : devices_of(w, placement_, tied))
              if (size_t(x) == d) return true;
            return false;
          }}));
     weight_bytes_ += weights_.back().bytes;
     upload_seconds_ += weights_.back().seconds;
+    if (quant_plan_) {
+      quantized_.push_back(quantize_weights(
+          *devices_[d], folder_, *quant_plan_,
+          [&, d](size_t i) {
+            for (int x : devices_of(folder_.weights.weights[i], placement_, tied))
+              if (size_t(x) == d) return true;
+            return false;
+          },
+          opts_.progress));
+      weight_bytes_ += quantized_.back().bytes;
+      upload_seconds_ += quantized_.back().seconds;
+    }
   }
 
   // KV caches on each layer's device, zeroed (rows are written before they are read).
@@ -103,7 +125,15 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   }
 
   // Adapters after the weights they adapt; --precision f32 merges into f32 copies.
-  adapters_ = DeviceAdapters(devices_, folder_.weights, weights_, opts_.adapters, adapter_opts);
+  // The base weights as uploaded or quantized; adapters on top of them.
+  auto base = [this](int d, size_t i) -> models::WeightBinding {
+    if (!quantized_.empty() && quantized_[size_t(d)].weights[i])
+      return *quantized_[size_t(d)].weights[i];
+    const model::DeviceTensor& t = weights_[size_t(d)].tensors[i];
+    if (!t.buffer) return {};
+    return {t.range(), t.dtype, std::nullopt};
+  };
+  adapters_ = DeviceAdapters(devices_, folder_.weights, base, opts_.adapters, adapter_opts);
   opts_.adapters = {};
   resources_.weight = [this](int d, size_t i) { return adapters_.weight(d, i); };
   for (vk::Device* dev : devices_)
@@ -213,7 +243,10 @@ uint64_t Session::decode_read_bytes() const {
     const int d = devices_of(w, placement_, tied)[0];
     uint64_t elements = 1;
     for (uint64_t x : w.expected.shape) elements *= x;
-    const uint64_t size = elements * dtype_size(adapters_.weight(d, i).dtype);
+    const models::WeightBinding b = adapters_.weight(d, i);
+    const uint64_t size = b.quant
+                              ? w.expected.shape[0] * quant_row_bytes(*b.quant, w.expected.shape[1])
+                              : elements * dtype_size(b.dtype);
     const bool gathered =
         w.expected.role == model::WeightRole::TokenEmbedding && !folder_.weights.lm_head_tied;
     bytes += gathered ? size / w.expected.shape[0] : size;

@@ -13,6 +13,7 @@
 #include "engine/graph/executor.h"
 #include "engine/models/forward.h"
 #include "engine/runtime/adapters.h"
+#include "engine/runtime/quantize_weights.h"
 #include "loaders/model/model_folder.h"
 #include "loaders/upload/device_weights.h"
 
@@ -28,6 +29,8 @@ struct SessionOptions {
   // weights or applied at run time.
   std::span<const model::LoraAdapter> adapters;
   bool merge_adapters = true;
+  // Quantize at load into the engine's q8 or q4 (empty: weights as stored).
+  std::string quant;
 };
 
 class Session {
@@ -45,6 +48,8 @@ class Session {
   // tied to it).
   uint64_t decode_read_bytes() const;
   double upload_seconds() const { return upload_seconds_; }
+  // The quantize-at-load plan, when SessionOptions::quant asked for one.
+  const std::optional<QuantPlan>& quant_plan() const { return quant_plan_; }
 
   // Runs `ids` at positions first_pos.. through the prefill graph (decode graph
   // for one token when `decode`), after every earlier position has been run.
@@ -77,6 +82,8 @@ class Session {
   SessionOptions opts_;
   uint32_t ctx_ = 0;
   std::vector<model::DeviceWeights> weights_;  // per device
+  std::optional<QuantPlan> quant_plan_;
+  std::vector<DeviceQuantized> quantized_;  // per device, with --quant
   DeviceAdapters adapters_;
   uint64_t weight_bytes_ = 0;
   double upload_seconds_ = 0;
