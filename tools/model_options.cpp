@@ -102,11 +102,14 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
   }
   // auto merges where the weights are f32/f16/bf16 (a merged adapter costs nothing per
   // token) and applies adapters at run time over quantized weights.
-  if (o.lora_merge == "yes" && !o.quant.empty())
+  bool quantized = !o.quant.empty();
+  for (const auto& w : m.folder->weights.weights) quantized |= w.quant.has_value();
+  if (o.lora_merge == "yes" && quantized && !o.lora.empty())
     fail(
-        "--lora-merge yes: adapters are not merged into weights quantized at load (--quant); "
-        "leave --lora-merge at auto or no");
-  m.adapters_merged = o.lora_merge == "yes" || (o.lora_merge == "auto" && o.quant.empty());
+        "--lora-merge yes: adapters are not merged into quantized weights ({}); leave "
+        "--lora-merge at auto or no",
+        o.quant.empty() ? "the checkpoint's" : "--quant " + o.quant);
+  m.adapters_merged = o.lora_merge == "yes" || (o.lora_merge == "auto" && !quantized);
   runtime::SessionOptions so{.ctx = ctx,
                              .cache = o.precision == "f32" ? DType::F32 : DType::F16,
                              .profile = o.profile,

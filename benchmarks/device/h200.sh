@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b lora}
+parts=${*:-devices checks ops 8b lora quant}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -74,3 +74,35 @@ if has lora; then
   echo "== unmerged decode profile"
   "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --lora /tmp/l8b-lora16 --lora-merge no --profile 2>&1 | tail -14
 fi
+
+if has quant; then
+  # Quantize at load on the 8B-shaped folder: decode and prefill against bf16, and
+  # the load time; then quality on the demo model beside llama.cpp's Q8_0 / Q4_0
+  # (the same held-out text, llama-perplexity -c 512; ../shared/peers).
+  [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  ids=$(python3 -c "import random;random.seed(0);print(','.join(str(random.randrange(1000,120000)) for _ in range(512)))")
+  for q in bf16 q8 q4; do
+    flags=""; [ $q = bf16 ] || flags="--quant $q"
+    echo "== vkllm bench $q"
+    "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 128 -r 3 $flags --json > "$OUT"/bench_$q.json 2> "$OUT"/bench_$q.err
+    tail -1 "$OUT"/bench_$q.err | cut -c1-300
+    python3 -c "import json;t=json.load(open('$OUT/bench_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling','decode_read_bytes']})"
+    "$BIN"/vkllm run -m /tmp/l8b $flags --prompt-ids "$ids" -n 1 --temp 0 --json 2>/dev/null | python3 -c "import json,sys;t=json.load(sys.stdin)['timings'];print('load_s',round(t['load_s'],2))"
+  done
+  echo "== quality (demo model, benchmarks/quality/demo_heldout.txt)"
+  "$BIN"/vkllm score -m models/demo --text-file benchmarks/quality/demo_heldout.txt --window 512 --out /tmp/demo_base.st 2>&1 | tail -1
+  for q in q8 q4; do
+    "$BIN"/vkllm score -m models/demo --quant $q --text-file benchmarks/quality/demo_heldout.txt --window 512 --kl-base /tmp/demo_base.st 2>&1 | tail -2
+  done
+  tar xJf "$DATA"/llama.cpp-kit.tar.xz -C /tmp
+  export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+  (cd /tmp/kit/py && python3 convert_hf_to_gguf.py "$OLDPWD"/models/demo --outtype bf16 --outfile /tmp/demo.gguf > /dev/null 2>&1) || echo "convert failed"
+  for t in Q8_0 Q4_0; do /tmp/kit/bin/llama-quantize /tmp/demo.gguf /tmp/demo.$t.gguf $t > /dev/null 2>&1 || echo "quantize $t failed"; done
+  ls -la /tmp/demo*.gguf
+  /tmp/kit/bin/llama-perplexity -m /tmp/demo.gguf -f benchmarks/quality/demo_heldout.txt -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld 2>&1 | grep -E "Final estimate|chunks" | tail -2
+  for t in Q8_0 Q4_0; do
+    echo "-- llama.cpp $t"
+    /tmp/kit/bin/llama-perplexity -m /tmp/demo.$t.gguf -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld --kl-divergence 2>&1 | grep -E "Mean PPL|Mean    KLD|Same top|PPL\(Q\)|Mean KLD" | head -6
+  done
+fi
+

@@ -224,6 +224,19 @@ void lora_combine(GraphBuilder& g, TensorId y, TensorId u, std::optional<TensorI
   });
 }
 
+TensorId gather_columns(GraphBuilder& g, std::string name, TensorId x, TensorId perm) {
+  const Tensor &xt = g.tensor(x), &pt = g.tensor(perm);
+  const uint32_t k = uint32_t(xt.shape.back()), rows = uint32_t(rows_of(xt));
+  if (pt.elements() != k)
+    fail("graph: gather '{}': permutation '{}' has {} entries, rows have {}", name, pt.name,
+         pt.elements(), k);
+  TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
+  g.op("gather_columns", {x, perm}, {y}, [=](vk::Stream& s, auto in, auto out) {
+    kernels::gather_columns(s, in[0], in[1], out[0], rows, k);
+  });
+  return y;
+}
+
 void softcap(GraphBuilder& g, TensorId x, float cap) {
   const uint32_t n = uint32_t(g.tensor(x).elements());
   g.op("softcap", {x}, {x},

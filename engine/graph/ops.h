@@ -65,6 +65,9 @@ TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, Tenso
 // factors f [n] y = f * (y + u).
 void lora_combine(GraphBuilder& g, TensorId y, TensorId u, std::optional<TensorId> dora);
 
+// y [rows, k] = x[:, perm]: perm u32 [k] (a GPTQ act-order weight's column order).
+TensorId gather_columns(GraphBuilder& g, std::string name, TensorId x, TensorId perm);
+
 // x = cap * tanh(x / cap) in place.
 void softcap(GraphBuilder& g, TensorId x, float cap);
 

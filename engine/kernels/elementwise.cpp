@@ -67,6 +67,17 @@ void add_bias(vk::Stream& s, DType bias_type, const vk::BufferRange& x, const vk
   s.dispatch(p, {x, b}, push, g.x, g.y);
 }
 
+void gather_columns(vk::Stream& s, const vk::BufferRange& x, const vk::BufferRange& perm,
+                    const vk::BufferRange& y, uint32_t rows, uint32_t k) {
+  const auto& p = s.device().pipelines().get(
+      {.shader = ShaderId::gather_columns, .bindings = 3, .workgroup = kWorkgroup});
+  struct {
+    uint32_t total, k;
+  } push{rows * k, k};
+  Grid g = grid_for((uint64_t(push.total) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {x, perm, y}, push, g.x, g.y);
+}
+
 void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap) {
   const auto& p = s.device().pipelines().get(
       {.shader = ShaderId::softcap, .bindings = 1, .workgroup = kWorkgroup});

@@ -20,6 +20,10 @@ void binary(vk::Stream& s, BinaryOp op, DType t, const vk::BufferRange& a, const
 void add_bias(vk::Stream& s, DType bias_type, const vk::BufferRange& x, const vk::BufferRange& b,
               uint32_t rows, uint32_t n);
 
+// y[r, j] = x[r, perm[j]] over rows of k, f32 (the input of a GPTQ act-order weight).
+void gather_columns(vk::Stream& s, const vk::BufferRange& x, const vk::BufferRange& perm,
+                    const vk::BufferRange& y, uint32_t rows, uint32_t k);
+
 // x = cap * tanh(x / cap) in place, f32 (Gemma 2 attention and final logits).
 void softcap(vk::Stream& s, const vk::BufferRange& x, uint32_t n, float cap);
 

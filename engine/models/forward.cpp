@@ -68,7 +68,7 @@ TensorId Forward::w(model::WeightRole role, int layer) {
   TensorId t = b.quant ? g.quant_weight(r.expected.name, *b.quant, r.expected.shape, b.range)
                        : g.weight(r.expected.name, b.dtype, r.expected.shape, b.range);
   weight_tensors_.emplace(key, t);
-  sources_[t] = {index, 0, r.expected.shape[0]};
+  sources_[t] = {index, 0, r.expected.shape[0], b.perm};
   return t;
 }
 
@@ -92,7 +92,7 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   const std::string label = r.expected.name + "[" + name + "]";
   TensorId t = b.quant ? g.quant_weight(label, *b.quant, {rows, cols}, range)
                        : g.weight(label, b.dtype, {rows, cols}, range);
-  sources_[t] = {index, first_row, rows};
+  sources_[t] = {index, first_row, rows, b.perm};
   return t;
 }
 
@@ -102,8 +102,16 @@ kernels::MatmulPrecision precision_of(const ForwardShape& shape) {
 }
 }  // namespace
 
+TensorId Forward::input_for(const std::string& name, TensorId x, TensorId w) {
+  auto it = sources_.find(w);
+  if (it == sources_.end() || it->second.perm.buffer == VK_NULL_HANDLE) return x;
+  const uint64_t k = g.tensor(x).shape.back();
+  TensorId perm = g.weight(name + ".perm", DType::U32, {k}, it->second.perm);
+  return graph::ops::gather_columns(g, name + ".x_perm", x, perm);
+}
+
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
-  TensorId y = graph::ops::linear(g, name, x, w, precision_of(shape));
+  TensorId y = graph::ops::linear(g, name, input_for(name, x, w), w, precision_of(shape));
   apply_lora(name, y, x, lora_of(w));
   return y;
 }
@@ -112,12 +120,14 @@ TensorId Forward::linear_residual(const std::string& proj, const std::string& su
                                   TensorId w, TensorId residual) {
   const std::vector<LoraFactors> lora = lora_of(w);
   if (lora.empty())
-    return graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
+    return graph::ops::linear_residual(g, proj, sum, input_for(proj, x, w), w, residual,
+                                       precision_of(shape));
   // Plain LoRA joins the fused decode product (r + W x) + B (A x); DoRA scales
   // W x before the residual, and a dumped projection must exist on its own.
   const bool dora = std::any_of(lora.begin(), lora.end(), [](auto& f) { return f.dora.buffer; });
   if (shape.tokens == 1 && !dora && !g.kept(proj)) {
-    TensorId y = graph::ops::linear_residual(g, proj, sum, x, w, residual, precision_of(shape));
+    TensorId y = graph::ops::linear_residual(g, proj, sum, input_for(proj, x, w), w, residual,
+                                             precision_of(shape));
     apply_lora(proj, y, x, lora);
     return y;
   }

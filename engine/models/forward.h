@@ -33,6 +33,9 @@ struct WeightBinding {
   vk::BufferRange range;  // empty where the weight is not on the device
   DType dtype = DType::F32;
   std::optional<QuantFormat> quant;  // a quantized weight (engine/base/quant.h)
+  // GPTQ act-order: u32 [k], the input's columns in the order the weight's columns
+  // are stored (the forward pass gathers x through it first); else empty.
+  vk::BufferRange perm;
 };
 
 // One adapter's factors for a Linear, applied at run time (PEFT's unmerged
@@ -135,7 +138,10 @@ class Forward {
   struct WeightSource {
     size_t index;
     uint64_t first_row, rows;
+    vk::BufferRange perm;  // act-order permutation of the input, if any
   };
+  // x, or x's columns gathered through w's act-order permutation.
+  TensorId input_for(const std::string& name, TensorId x, TensorId w);
   std::map<TensorId, WeightSource> sources_;
 };
 

@@ -26,6 +26,7 @@ QuantPlan plan_quantization(const model::WeightCheck& weights, const std::string
   for (size_t i = 0; i < weights.weights.size(); ++i) {
     const model::ResolvedWeight& w = weights.weights[i];
     const R role = w.expected.role;
+    if (w.quant) continue;  // the checkpoint's own quantization stays
     const bool linear = role == R::Q || role == R::K || role == R::V || role == R::QKV ||
                         role == R::O || role == R::Gate || role == R::Up || role == R::GateUp ||
                         role == R::Down;

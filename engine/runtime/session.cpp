@@ -57,7 +57,7 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
     const uint64_t bytes =
         quantized(i)
             ? w.expected.shape[0] * quant_row_bytes(*quant_plan_->formats[i], w.expected.shape[1])
-            : w.ref.info->size();
+            : w.device_bytes();
     for (int d : devices_of(w, placement_, tied)) per_device[size_t(d)] += bytes;
   }
   // What adapters add: factors kept for run time, f32 copies of merged weights, replacements.
@@ -131,7 +131,10 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
       return *quantized_[size_t(d)].weights[i];
     const model::DeviceTensor& t = weights_[size_t(d)].tensors[i];
     if (!t.buffer) return {};
-    return {t.range(), t.dtype, std::nullopt};
+    if (t.perm_count)
+      return {vk::BufferRange(*t.buffer, t.offset, t.perm_offset), t.dtype, t.quant,
+              vk::BufferRange(*t.buffer, t.offset + t.perm_offset, t.perm_count * 4)};
+    return {t.range(), t.dtype, t.quant, {}};
   };
   adapters_ = DeviceAdapters(devices_, folder_.weights, base, opts_.adapters, adapter_opts);
   opts_.adapters = {};

@@ -31,6 +31,17 @@ struct LayerConfig {
   int rope = 0;                     // index into ModelConfig::ropes
 };
 
+// A pre-quantized checkpoint's quantization_config, as far as the engine reads it.
+struct CheckpointQuantization {
+  std::string method;  // "bitsandbytes" | "gptq" | "awq"
+  bool load_in_4bit = false, load_in_8bit = false;
+  std::string bnb_4bit_quant_type;  // "nf4" | "fp4"
+  int bits = 4;                     // gptq / awq
+  int group_size = 128;             // -1: one group per row
+  bool desc_act = false, sym = true;
+  std::string checkpoint_format;  // gptq: "gptq" (v1 zeros) | "gptq_v2"
+};
+
 struct ModelConfig {
   std::string model_type;    // as in config.json ("gemma3_text" for a gemma3 text_config)
   std::string architecture;  // architectures[0], "" if absent
@@ -69,6 +80,7 @@ struct ModelConfig {
   // Gemma: RMSNorm multiplies by (norm_weight_offset + w); 0 elsewhere.
   double norm_weight_offset = 0.0;
 
+  std::optional<CheckpointQuantization> quantization;  // quantization_config, if any
   std::optional<DType> dtype;  // dtype / torch_dtype, if the config names one the engine runs
   std::string dtype_name;      // as written ("bfloat16"), "" if absent
   std::optional<std::int64_t> bos_token_id;

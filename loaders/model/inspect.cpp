@@ -98,7 +98,8 @@ ordered tensor_json(const InspectTensor& t) {
           {"dtype", dtype_name(t.dtype)},
           {"shape", t.shape},
           {"bytes", t.bytes},
-          {"file", t.file.empty() ? ordered(nullptr) : ordered(t.file)}};
+          {"file", t.file.empty() ? ordered(nullptr) : ordered(t.file)},
+          {"quant", t.quant.empty() ? ordered(nullptr) : ordered(t.quant)}};
 }
 
 std::string human_bytes(std::uint64_t bytes) {
@@ -140,8 +141,14 @@ InspectReport inspect_model(const std::filesystem::path& dir, const InspectOptio
     r.folder = open_model_folder(dir);
     r.stats = weight_stats(r.folder.weights, r.folder.files);
     for (const auto& w : r.folder.weights.weights)
-      r.tensors.push_back({w.expected.name, w.expected.role, w.expected.layer, w.dtype,
-                           w.ref.info->shape, w.ref.info->size(), w.ref.file->file_name()});
+      r.tensors.push_back(
+          {w.expected.name, w.expected.role, w.expected.layer, w.dtype,
+           w.quant ? w.expected.shape : w.ref.info->shape, w.device_bytes(),
+           w.ref.file->file_name(),
+           w.quant ? fmt::format("{} -> {}, {:.2f} bits/weight", w.quant->describe(),
+                                 quant_format_name(w.quant->format),
+                                 quant_bits_per_weight(w.quant->format, w.expected.shape[1]))
+                   : ""});
   } else {
     r.folder.dir = dir;
     r.folder.config = load_model_config(dir);
@@ -269,8 +276,9 @@ std::string inspect_text(const InspectReport& r) {
       current = t.layer;
       s += current < 0 ? "  global\n" : fmt::format("  layer {}\n", current);
     }
-    s += fmt::format("    {:<56} {:<5} {:<16} {}\n", t.name, dtype_name(t.dtype),
-                     st::format_shape(t.shape), t.file);
+    s += fmt::format("    {:<56} {:<5} {:<16} {}{}\n", t.name,
+                     t.quant.empty() ? dtype_name(t.dtype) : "quant", st::format_shape(t.shape),
+                     t.file, t.quant.empty() ? "" : "  " + t.quant);
   }
   s += "device memory\n";
   line("weights", human_bytes(r.stats.weight_bytes));

@@ -23,6 +23,8 @@ struct InspectTensor {
   std::vector<std::uint64_t> shape;
   std::uint64_t bytes = 0;
   std::string file;  // "" when the folder has no weights
+  // A weight the checkpoint stores quantized: what it is and what the loader makes of it.
+  std::string quant;
 };
 
 struct InspectReport {

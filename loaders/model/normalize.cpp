@@ -224,11 +224,47 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
   c.family = t.family;
   if (raw.architectures.set() && !raw.architectures.value.empty())
     c.architecture = raw.architectures.value.front();
-  if (raw.has_quantization_config)
-    fail(
-        "{}: quantization_config.quant_method is '{}': quantized checkpoints are not supported "
-        "yet",
-        file, raw.quantization_method.value_or("(none)"));
+  if (raw.has_quantization_config) {
+    const std::string method = raw.quantization_method.value_or("(none)");
+    if (method != "bitsandbytes" && method != "gptq" && method != "awq")
+      fail(
+          "{}: quantization_config.quant_method is '{}': vkllm loads bitsandbytes (NF4, FP4, "
+          "LLM.int8), GPTQ and AWQ checkpoints so far; compressed-tensors and FP8 are not "
+          "supported yet (quantize the unquantized model at load with --quant q4 or q8 instead)",
+          file, method);
+    CheckpointQuantization q{.method = method,
+                             .load_in_4bit = raw.load_in_4bit.value_or(false),
+                             .load_in_8bit = raw.load_in_8bit.value_or(false),
+                             .bnb_4bit_quant_type = raw.bnb_4bit_quant_type.value_or("fp4"),
+                             .bits = int(raw.quant_bits.value_or(4)),
+                             .group_size = int(raw.quant_group_size.value_or(128)),
+                             .desc_act = raw.quant_desc_act.value_or(false),
+                             .sym = raw.quant_sym.value_or(true),
+                             .checkpoint_format = raw.quant_checkpoint_format.value_or("gptq")};
+    if (method == "bitsandbytes") {
+      if (q.load_in_4bit == q.load_in_8bit)
+        fail("{}: quantization_config: exactly one of load_in_4bit and load_in_8bit must be true",
+             file);
+      if (q.load_in_4bit && q.bnb_4bit_quant_type != "nf4" && q.bnb_4bit_quant_type != "fp4")
+        fail("{}: quantization_config.bnb_4bit_quant_type is '{}', expected nf4 or fp4", file,
+             q.bnb_4bit_quant_type);
+    } else {
+      if (q.bits != 4 && q.bits != 8)
+        fail("{}: quantization_config.bits is {}: vkllm runs 4- and 8-bit {} weights", file, q.bits,
+             method);
+      if (method == "awq" && q.bits != 4) fail("{}: AWQ is 4-bit, bits is {}", file, q.bits);
+      if (method == "gptq" && q.checkpoint_format != "gptq" && q.checkpoint_format != "gptq_v2")
+        fail(
+            "{}: quantization_config.checkpoint_format is '{}': vkllm reads GPTQ's own packing "
+            "(gptq, gptq_v2), not Marlin, BitBLAS or other repacked layouts",
+            file, q.checkpoint_format);
+      const std::string version = raw.quant_version.value_or("gemm");
+      if (method == "awq" && version != "gemm" && version != "GEMM")
+        fail("{}: quantization_config.version is '{}': vkllm reads AWQ GEMM checkpoints only", file,
+             version);
+    }
+    c.quantization = q;
+  }
 
   c.vocab_size = positive(raw.vocab_size, t.vocab_size, file, "vocab_size", INT32_MAX);
   c.hidden_size = positive(raw.hidden_size, t.hidden_size, file, "hidden_size");
@@ -334,6 +370,15 @@ ModelConfig normalize(const RawConfig& raw) {
     if (raw.has_quantization_config) {
       text.has_quantization_config = true;
       text.quantization_method = raw.quantization_method;
+      text.load_in_4bit = raw.load_in_4bit;
+      text.load_in_8bit = raw.load_in_8bit;
+      text.bnb_4bit_quant_type = raw.bnb_4bit_quant_type;
+      text.quant_bits = raw.quant_bits;
+      text.quant_group_size = raw.quant_group_size;
+      text.quant_desc_act = raw.quant_desc_act;
+      text.quant_sym = raw.quant_sym;
+      text.quant_checkpoint_format = raw.quant_checkpoint_format;
+      text.quant_version = raw.quant_version;
     }
     const FamilyTraits& t = family_of(text.model_type, raw.file_name, "text_config.model_type");
     if (t.family != Family::Gemma3)

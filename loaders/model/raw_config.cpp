@@ -99,7 +99,17 @@ RawConfig read_config(const json& j, std::string_view file, const std::string& p
   if (const json* q = r.find("quantization_config"); q && !q->is_null()) {
     c.has_quantization_config = true;
     if (!q->is_object()) r.type_error("quantization_config", "an object", *q);
-    Reader(*q, file, r.path("quantization_config.")).get("quant_method", c.quantization_method);
+    const Reader qr(*q, file, r.path("quantization_config."));
+    qr.get("quant_method", c.quantization_method);
+    qr.get("load_in_4bit", c.load_in_4bit);
+    qr.get("load_in_8bit", c.load_in_8bit);
+    qr.get("bnb_4bit_quant_type", c.bnb_4bit_quant_type);
+    qr.get("bits", c.quant_bits);
+    qr.get("group_size", c.quant_group_size);
+    qr.get("desc_act", c.quant_desc_act);
+    qr.get("sym", c.quant_sym);
+    qr.get("checkpoint_format", c.quant_checkpoint_format);
+    qr.get("version", c.quant_version);
   }
   if (const json* t = r.find("text_config"); t && !t->is_null())
     c.text_config = std::make_shared<RawConfig>(read_config(*t, file, r.path("text_config.")));

@@ -97,6 +97,13 @@ struct RawConfig {
   Field<std::int64_t> pad_token_id;
   Field<std::string> quantization_method;  // quantization_config.quant_method, if any
   bool has_quantization_config = false;
+  // quantization_config's other fields (docs/QUANT_FORMATS.md in ../shared).
+  Field<bool> load_in_4bit, load_in_8bit;            // bitsandbytes
+  Field<std::string> bnb_4bit_quant_type;            // "nf4" | "fp4"
+  Field<std::int64_t> quant_bits, quant_group_size;  // gptq/awq "bits", "group_size"
+  Field<bool> quant_desc_act, quant_sym;             // gptq
+  Field<std::string> quant_checkpoint_format;        // gptq "checkpoint_format"
+  Field<std::string> quant_version;                  // awq "version"
   // gemma3 (multimodal): the text model's config
   std::shared_ptr<RawConfig> text_config;
 };

@@ -1,5 +1,9 @@
 #include "loaders/model/weights.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
 #include <unordered_set>
 
 #include "engine/base/error.h"
@@ -130,12 +134,207 @@ std::string searched_files(const st::ModelFiles& files) {
 
 }  // namespace
 
+uint64_t ResolvedWeight::perm_offset() const {
+  const uint64_t rows = expected.shape[0] * quant_row_bytes(quant->format, expected.shape[1]);
+  return (rows + 255) / 256 * 256;
+}
+
+uint64_t ResolvedWeight::device_bytes() const {
+  if (!quant) return ref.info->size();
+  if (!quant->perm.empty()) return perm_offset() + quant->perm.size() * 4;
+  return expected.shape[0] * quant_row_bytes(quant->format, expected.shape[1]);
+}
+
+std::string CheckpointQuant::describe() const {
+  if (kind == Kind::Bnb8) return "bitsandbytes LLM.int8 (per-row SCB)";
+  if (kind == Kind::Gptq)
+    return fmt::format("GPTQ {}-bit group {}{}{}", format.bits, format.group,
+                       gptq_v1_zeros ? " (v1 zeros)" : " (v2 zeros)",
+                       perm.empty() ? "" : ", act-order");
+  if (kind == Kind::Awq) return fmt::format("AWQ GEMM 4-bit group {}", format.group);
+  return fmt::format("bitsandbytes {} (blocksize {}{})",
+                     format.codes == QuantCodes::NF4 ? "nf4" : "fp4", blocksize,
+                     nested ? ", double quant" : "");
+}
+
+namespace {
+
+bool is_linear(WeightRole r) {
+  using R = WeightRole;
+  return r == R::Q || r == R::K || r == R::V || r == R::QKV || r == R::O || r == R::Gate ||
+         r == R::Up || r == R::GateUp || r == R::Down;
+}
+
+// A tensor a quantized weight needs: present, of the dtype and element count given.
+st::TensorRef quant_part(const st::ModelFiles& files, const std::string& name, st::DType dtype,
+                         uint64_t numel, const std::string& why) {
+  const auto ref = files.find(name);
+  if (!ref) fail("model: {}: tensor '{}' is missing ({})", files.dir().string(), name, why);
+  if (ref->info->dtype != dtype || (numel && ref->info->numel() != numel))
+    fail("model: {}: tensor '{}' is {} {}, expected {} with {} elements ({})",
+         ref->file->file_name(), name, st::dtype_name(ref->info->dtype),
+         st::format_shape(ref->info->shape), st::dtype_name(dtype), numel, why);
+  return *ref;
+}
+
+// bitsandbytes' Linear4bit / Linear8bitLt as saved (docs/QUANT_FORMATS.md section 3).
+std::optional<ResolvedWeight> resolve_bnb(const ModelConfig& c, const st::ModelFiles& files,
+                                          const ExpectedTensor& e,
+                                          std::unordered_set<std::string_view>& used) {
+  const CheckpointQuantization& q = *c.quantization;
+  const uint64_t n = e.shape[0], k = e.shape[1];
+  CheckpointQuant cq;
+  if (q.load_in_8bit) {
+    const std::string module = e.name.substr(0, e.name.size() - std::string(".weight").size());
+    if (!files.find(module + ".SCB")) return std::nullopt;  // a module left unquantized
+    cq.kind = CheckpointQuant::Kind::Bnb8;
+    cq.parts = {quant_part(files, e.name, st::DType::I8, n * k, "LLM.int8 weight [out, in]"),
+                quant_part(files, module + ".SCB", st::DType::F32, n, "LLM.int8 row scales")};
+    if (cq.parts[0].info->shape != e.shape)
+      fail("model: {}: tensor '{}' has shape {}, config.json implies {}",
+           cq.parts[0].file->file_name(), e.name, st::format_shape(cq.parts[0].info->shape),
+           st::format_shape(e.shape));
+    if (const auto fmt_ref = files.find(e.name + "_format")) used.insert(fmt_ref->info->name);
+    cq.format = {.bits = 8,
+                 .codes = QuantCodes::Int,
+                 .group = uint32_t(k),
+                 .scale_f16 = false,
+                 .zeros = false,
+                 .zero = 128};
+  } else {
+    const std::string state_name = e.name + ".quant_state.bitsandbytes__" + q.bnb_4bit_quant_type;
+    const auto state_ref = files.find(state_name);
+    if (!state_ref) return std::nullopt;
+    const auto bytes = state_ref->data();
+    const nlohmann::json state = nlohmann::json::parse(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), nullptr,
+        false);
+    if (state.is_discarded() || !state.is_object())
+      fail("model: {}: tensor '{}' is not the JSON quant state bitsandbytes writes",
+           state_ref->file->file_name(), state_name);
+    auto shape = state.value("shape", std::vector<uint64_t>{});
+    if (shape != e.shape)
+      fail("model: {}: '{}' says shape {}, config.json implies {}", state_ref->file->file_name(),
+           state_name, st::format_shape(shape), st::format_shape(e.shape));
+    cq.kind = CheckpointQuant::Kind::Bnb4;
+    cq.blocksize = state.value("blocksize", uint64_t(64));
+    cq.nested = state.contains("nested_blocksize");
+    cq.nested_blocksize = state.value("nested_blocksize", uint64_t(256));
+    cq.nested_offset = state.value("nested_offset", 0.0f);
+    if (cq.blocksize % 32 != 0 || k % cq.blocksize != 0)
+      fail(
+          "model: {}: '{}' uses blocks of {} weights over rows of {}: blocks that straddle "
+          "rows are not supported",
+          state_ref->file->file_name(), e.name, cq.blocksize, k);
+    const uint64_t blocks = n * k / cq.blocksize;
+    cq.parts = {quant_part(files, e.name, st::DType::U8, n * k / 2, "4-bit codes"),
+                quant_part(files, e.name + ".absmax", cq.nested ? st::DType::U8 : st::DType::F32,
+                           blocks, "block absmax"),
+                quant_part(files, e.name + ".quant_map", st::DType::F32, 16, "code table")};
+    if (cq.nested) {
+      const uint64_t nested = (blocks + cq.nested_blocksize - 1) / cq.nested_blocksize;
+      cq.parts.push_back(quant_part(files, e.name + ".nested_absmax", st::DType::F32, nested,
+                                    "double-quant absmax"));
+      cq.parts.push_back(quant_part(files, e.name + ".nested_quant_map", st::DType::F32, 256,
+                                    "double-quant code table"));
+    }
+    used.insert(state_ref->info->name);
+    cq.format = {.bits = 4,
+                 .codes = q.bnb_4bit_quant_type == "nf4" ? QuantCodes::NF4 : QuantCodes::FP4,
+                 .group = uint32_t(cq.blocksize),
+                 .scale_f16 = false};
+  }
+  if (!quant_fits(cq.format, k))
+    fail("model: {}: '{}' has {} columns; quantized weights need a multiple of 32",
+         files.dir().string(), e.name, k);
+  for (const st::TensorRef& p : cq.parts) used.insert(p.info->name);
+  const DType compute = c.dtype.value_or(DType::BF16);
+  return ResolvedWeight{e, cq.parts[0], compute, cq};
+}
+
+// GPTQ (packed along K, zeros along N) and AWQ GEMM (both along N, interleaved)
+// as docs/QUANT_FORMATS.md sections 1 and 2 describe them.
+std::optional<ResolvedWeight> resolve_gptq_awq(const ModelConfig& c, const st::ModelFiles& files,
+                                               const ExpectedTensor& e,
+                                               std::unordered_set<std::string_view>& used) {
+  const CheckpointQuantization& q = *c.quantization;
+  const std::string module = e.name.substr(0, e.name.size() - std::string(".weight").size());
+  if (!files.find(module + ".qweight")) return std::nullopt;  // a module left unquantized
+  const uint64_t n = e.shape[0], k = e.shape[1], bits = uint64_t(q.bits), pf = 32 / bits;
+  const uint64_t gs = q.group_size > 0 ? uint64_t(q.group_size) : k;
+  if (k % gs != 0)
+    fail("model: {}: '{}' has {} columns, not a multiple of group_size {}", files.dir().string(),
+         e.name, k, gs);
+  const uint64_t groups = k / gs;
+  CheckpointQuant cq;
+  const bool gptq = q.method == "gptq";
+  cq.kind = gptq ? CheckpointQuant::Kind::Gptq : CheckpointQuant::Kind::Awq;
+  if (gptq) {
+    cq.parts = {quant_part(files, module + ".qweight", st::DType::I32, k / pf * n, "packed codes"),
+                quant_part(files, module + ".qzeros", st::DType::I32, groups * n / pf, "zeros"),
+                quant_part(files, module + ".scales", st::DType::F16, groups * n, "scales")};
+    if (cq.parts[0].info->shape != std::vector<uint64_t>{k / pf, n})
+      fail("model: {}: '{}.qweight' is {}, expected [{}, {}] for {} [{}, {}]", files.dir().string(),
+           module, st::format_shape(cq.parts[0].info->shape), k / pf, n, e.name, n, k);
+    cq.gptq_v1_zeros = q.checkpoint_format == "gptq";
+    if (const auto g = files.find(module + ".g_idx")) {
+      cq.parts.push_back(quant_part(files, module + ".g_idx", st::DType::I32, k, "group index"));
+      std::vector<int32_t> g_idx(k);
+      std::memcpy(g_idx.data(), g->data().data(), k * 4);
+      bool trivial = true;
+      for (uint64_t i = 0; i < k; ++i) {
+        if (g_idx[i] < 0 || uint64_t(g_idx[i]) >= groups)
+          fail("model: {}: '{}.g_idx' entry {} is {}, outside the {} groups", g->file->file_name(),
+               module, i, g_idx[i], groups);
+        trivial &= uint64_t(g_idx[i]) == i / gs;
+      }
+      if (!trivial) {
+        // Act-order: sort the columns by group; each group must hold gs of them.
+        cq.perm.resize(k);
+        for (uint64_t i = 0; i < k; ++i) cq.perm[i] = uint32_t(i);
+        std::stable_sort(cq.perm.begin(), cq.perm.end(),
+                         [&](uint32_t a, uint32_t b) { return g_idx[a] < g_idx[b]; });
+        for (uint64_t j = 0; j < k; ++j)
+          if (uint64_t(g_idx[cq.perm[j]]) != j / gs)
+            fail("model: {}: '{}.g_idx' does not give each group {} columns", g->file->file_name(),
+                 module, gs);
+      }
+    }
+  } else {
+    cq.parts = {quant_part(files, module + ".qweight", st::DType::I32, k * n / 8, "packed codes"),
+                quant_part(files, module + ".qzeros", st::DType::I32, groups * n / 8, "zeros"),
+                quant_part(files, module + ".scales", st::DType::F16, groups * n, "scales")};
+    if (cq.parts[0].info->shape != std::vector<uint64_t>{k, n / 8})
+      fail("model: {}: '{}.qweight' is {}, expected [{}, {}] for {} [{}, {}]", files.dir().string(),
+           module, st::format_shape(cq.parts[0].info->shape), k, n / 8, e.name, n, k);
+  }
+  cq.format = {.bits = uint8_t(bits),
+               .codes = QuantCodes::Int,
+               .group = uint32_t(gs),
+               .scale_f16 = false,
+               .zeros = true};
+  if (!quant_fits(cq.format, k))
+    fail("model: {}: '{}' has {} columns and groups of {}; quantized weights need multiples of 32",
+         files.dir().string(), e.name, k, gs);
+  for (const st::TensorRef& p : cq.parts) used.insert(p.info->name);
+  return ResolvedWeight{e, cq.parts[0], c.dtype.value_or(DType::F16), cq};
+}
+
+}  // namespace
+
 WeightCheck check_weights(const ModelConfig& c, const st::ModelFiles& files) {
   WeightCheck check;
   check.prefix = find_prefix(c, files);
   check.lm_head_tied = c.tie_word_embeddings;
   std::unordered_set<std::string_view> used;
   for (auto& e : expected_tensors(c, check.prefix)) {
+    if (c.quantization && is_linear(e.role)) {
+      if (auto q = c.quantization->method == "bitsandbytes" ? resolve_bnb(c, files, e, used)
+                                                            : resolve_gptq_awq(c, files, e, used)) {
+        check.weights.push_back(std::move(*q));
+        continue;
+      }
+    }
     const auto ref = files.find(e.name);
     if (!ref)
       fail("model: {}: tensor '{}' ({}{}) is not in {}", files.dir().string(), e.name,

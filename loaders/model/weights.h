@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/base/quant.h"
 #include "loaders/model/config.h"
 #include "loaders/safetensors/index.h"
 
@@ -61,10 +63,37 @@ struct WeightPrefix {
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config,
                                              const WeightPrefix& prefix = {});
 
+// A Linear weight the checkpoint stores quantized (bitsandbytes 4-bit NF4/FP4,
+// double quant included, or LLM.int8): the tensors that hold it and what the
+// loader read of them; upload repacks it into `format` (engine/base/quant.h).
+struct CheckpointQuant {
+  enum class Kind { Bnb4, Bnb8, Gptq, Awq } kind = Kind::Bnb4;
+  QuantFormat format;
+  // Bnb4: weight (packed codes), absmax, quant_map [, nested_absmax, nested_quant_map];
+  // Bnb8: weight (int8), SCB; Gptq: qweight, qzeros, scales [, g_idx]; Awq: qweight,
+  // qzeros, scales.
+  std::vector<st::TensorRef> parts;
+  bool gptq_v1_zeros = false;  // Gptq: stored zero + 1 (checkpoint_format "gptq")
+  // GPTQ act-order: the input columns sorted by group (perm[j] is the column at j),
+  // so that groups are contiguous; the forward pass permutes x to match.
+  std::vector<uint32_t> perm;
+  uint64_t blocksize = 0;  // Bnb4
+  bool nested = false;     // Bnb4 double quant
+  uint64_t nested_blocksize = 256;
+  float nested_offset = 0;
+  std::string describe() const;  // "bitsandbytes nf4 (blocksize 64, double quant)"
+};
+
 struct ResolvedWeight {
   ExpectedTensor expected;
-  st::TensorRef ref;
+  st::TensorRef ref;  // the tensor itself, or a quantized weight's codes
   DType dtype = DType::F32;
+  std::optional<CheckpointQuant> quant;
+  // Bytes the weight takes on a device (the repacked layout where quantized, and
+  // the permutation after it, 256-byte aligned, for act-order).
+  uint64_t device_bytes() const;
+  // Where the permutation starts within those bytes.
+  uint64_t perm_offset() const;
 };
 
 struct WeightCheck {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "engine/base/progress.h"
+#include "loaders/upload/repack.h"
 
 namespace vkllm::model {
 
@@ -67,7 +68,7 @@ DeviceWeights upload_weights(vk::Device& device, const ModelFolder& folder,
   for (size_t i = 0; i < weights.size(); ++i) {
     const auto& w = weights[i];
     if (opts.select && !opts.select(w)) continue;
-    uint64_t bytes = w.ref.info->size();
+    uint64_t bytes = w.device_bytes();
     if (bytes > info.max_storage_buffer_range)
       fail(
           "load: {}: tensor '{}' is {} bytes, more than {} binds at once ({} bytes); splitting "
@@ -85,16 +86,26 @@ DeviceWeights upload_weights(vk::Device& device, const ModelFolder& folder,
                                      folder.dir.filename().string(), b + 1, buffer_sizes.size())));
 
   std::vector<Chunk> chunks;
+  std::vector<size_t> repacks;  // quantized checkpoint weights, repacked on the host
   for (size_t i = 0; i < weights.size(); ++i) {
     if (plan[i].first == SIZE_MAX) continue;
     const auto& w = weights[i];
     DeviceTensor& t = out.tensors[i];
     t.buffer = &out.buffers[plan[i].first];
     t.offset = plan[i].second;
-    t.bytes = w.ref.info->size();
-    t.dtype = w.dtype;
+    t.bytes = w.device_bytes();
+    t.dtype = w.quant ? DType::U32 : w.dtype;
     t.shape = w.expected.shape;
     out.bytes += t.bytes;
+    if (w.quant) {
+      t.quant = w.quant->format;
+      if (!w.quant->perm.empty()) {
+        t.perm_offset = w.perm_offset();
+        t.perm_count = w.quant->perm.size();
+      }
+      repacks.push_back(i);
+      continue;
+    }
     for (uint64_t d = 0; d < t.bytes; d += opts.chunk_bytes)
       chunks.push_back({i, d, std::min(opts.chunk_bytes, t.bytes - d)});
   }
@@ -131,8 +142,15 @@ DeviceWeights upload_weights(vk::Device& device, const ModelFolder& folder,
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  progress.finish();
   if (error) std::rethrow_exception(error);
+  for (size_t i : repacks) {
+    DeviceTensor& t = out.tensors[i];
+    std::vector<std::byte> host(t.bytes);
+    repack_quantized(weights[i], host);
+    device.upload(*const_cast<vk::Buffer*>(t.buffer), t.offset, host);
+    progress.add(t.bytes);
+  }
+  progress.finish();
   out.seconds = progress.seconds();
   return out;
 }

@@ -1,10 +1,13 @@
 // A model's weights in device buffers: each checked tensor read from its
 // safetensors file straight into device memory (no host copy of the file),
-// shards and chunks in parallel, in the dtype the checkpoint stores.
+// shards and chunks in parallel, in the dtype the checkpoint stores. Weights a
+// checkpoint stores quantized (bitsandbytes) are repacked on the host into the
+// engine's layout (repack.h) on the way.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "engine/vulkan/stream.h"
@@ -18,6 +21,9 @@ struct DeviceTensor {
   uint64_t bytes = 0;
   DType dtype = DType::F32;
   std::vector<uint64_t> shape;
+  std::optional<QuantFormat> quant;  // repacked from a quantized checkpoint
+  uint64_t perm_offset = 0;          // GPTQ act-order: u32 [k] column order after the rows
+  uint64_t perm_count = 0;
   vk::BufferRange range() const { return vk::BufferRange(*buffer, offset, bytes); }
 };
 
