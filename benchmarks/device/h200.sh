@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b lora quant}
+parts=${*:-devices checks ops 8b lora quant peer-quant}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -103,6 +103,19 @@ if has quant; then
   for t in Q8_0 Q4_0; do
     echo "-- llama.cpp $t"
     /tmp/kit/bin/llama-perplexity -m /tmp/demo.$t.gguf -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld --kl-divergence 2>&1 | grep -E "Mean PPL|Mean    KLD|Same top|PPL\(Q\)|Mean KLD" | head -6
+  done
+fi
+
+if has peer-quant; then
+  # llama.cpp on the same 8B-shaped weights: GGUF bf16, Q8_0 and Q4_0 (../shared/peers).
+  [ -d /tmp/kit ] || tar xJf "$DATA"/llama.cpp-kit.tar.xz -C /tmp
+  export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
+  (cd /tmp/kit/py && python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
+  for t in Q8_0 Q4_0; do /tmp/kit/bin/llama-quantize /tmp/l8b.gguf /tmp/l8b.$t.gguf $t 16 > /dev/null 2>&1 || echo "quantize $t failed"; done
+  for m in l8b.Q8_0 l8b.Q4_0; do
+    echo "== llama-bench $m"
+    /tmp/kit/bin/llama-bench -m /tmp/$m.gguf -p 512 -n 128 -r 3 -fa 1 -ngl 99 2>&1 | grep -E "pp512|tg128"
   done
 fi
 

@@ -33,9 +33,11 @@ def main():
     for il in range(c["num_hidden_layers"]):
         for m, (out, inp) in shapes.items():
             key = f"base_model.model.model.layers.{il}.{m}"
-            tensors[key + ".lora_A.weight"] = (rng.standard_normal((a.rank, inp), dtype=np.float32)
-                                               / np.sqrt(inp))
-            tensors[key + ".lora_B.weight"] = rng.standard_normal((out, a.rank), dtype=np.float32) * 1e-3
+            # float32 throughout (numpy 2 promotes float32 / float64-scalar to float64)
+            a_ = rng.standard_normal((a.rank, inp), dtype=np.float32) / np.float32(np.sqrt(inp))
+            b_ = rng.standard_normal((out, a.rank), dtype=np.float32) * np.float32(1e-3)
+            tensors[key + ".lora_A.weight"] = a_.astype(np.float32)
+            tensors[key + ".lora_B.weight"] = b_.astype(np.float32)
     os.makedirs(a.out, exist_ok=True)
     save_file(tensors, os.path.join(a.out, "adapter_model.safetensors"))
     cfg = {"peft_type": "LORA", "r": a.rank, "lora_alpha": a.alpha, "bias": "none",

@@ -37,7 +37,7 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   uint32_t n, uint32_t k) {
   check_quant_shape(f, k, "matvec");
   if (n == 0) fail("matvec: empty product ({} x {})", n, k);
-  constexpr uint32_t kWorkgroup = 128, kRows = 2;
+  constexpr uint32_t kWorkgroup = 64, kRows = 4;
   const auto& info = s.device().info();
   const uint32_t max_subgroups = std::max(1u, kWorkgroup / std::max(1u, info.min_subgroup_size));
   const vk::PipelineKey pk{.shader = r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant,

@@ -40,6 +40,8 @@ struct CheckpointQuantization {
   int group_size = 128;             // -1: one group per row
   bool desc_act = false, sym = true;
   std::string checkpoint_format;  // gptq: "gptq" (v1 zeros) | "gptq_v2"
+  std::string format;             // compressed-tensors: "pack-quantized" | "float-quantized" ...
+  uint64_t block_rows = 128, block_cols = 128;  // fp8 weight_block_size
 };
 
 struct ModelConfig {

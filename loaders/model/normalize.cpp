@@ -226,11 +226,13 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
     c.architecture = raw.architectures.value.front();
   if (raw.has_quantization_config) {
     const std::string method = raw.quantization_method.value_or("(none)");
-    if (method != "bitsandbytes" && method != "gptq" && method != "awq")
+    if (method != "bitsandbytes" && method != "gptq" && method != "awq" &&
+        method != "compressed-tensors" && method != "fp8")
       fail(
           "{}: quantization_config.quant_method is '{}': vkllm loads bitsandbytes (NF4, FP4, "
-          "LLM.int8), GPTQ and AWQ checkpoints so far; compressed-tensors and FP8 are not "
-          "supported yet (quantize the unquantized model at load with --quant q4 or q8 instead)",
+          "LLM.int8), GPTQ, AWQ, compressed-tensors (pack-quantized, float-quantized) and "
+          "fine-grained FP8 checkpoints (quantize an unquantized model at load with --quant "
+          "q4 or q8 instead)",
           file, method);
     CheckpointQuantization q{.method = method,
                              .load_in_4bit = raw.load_in_4bit.value_or(false),
@@ -241,14 +243,29 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
                              .desc_act = raw.quant_desc_act.value_or(false),
                              .sym = raw.quant_sym.value_or(true),
                              .checkpoint_format = raw.quant_checkpoint_format.value_or("gptq")};
-    if (method == "bitsandbytes") {
+    q.format = raw.quant_format.value_or("");
+    if (raw.weight_block_size.set()) {
+      const auto& b = raw.weight_block_size.value;
+      if (b.size() != 2 || !(b[0] >= 1) || !(b[1] >= 1))
+        fail("{}: quantization_config.weight_block_size must be [rows, columns]", file);
+      q.block_rows = uint64_t(b[0]);
+      q.block_cols = uint64_t(b[1]);
+    }
+    if (method == "compressed-tensors") {
+      if (q.format != "pack-quantized" && q.format != "float-quantized" &&
+          q.format != "int-quantized" && q.format != "naive-quantized")
+        fail(
+            "{}: quantization_config.format is '{}': vkllm reads compressed-tensors "
+            "pack-quantized and float/int-quantized weights (not NVFP4, sparse or mixed formats)",
+            file, q.format);
+    } else if (method == "bitsandbytes") {
       if (q.load_in_4bit == q.load_in_8bit)
         fail("{}: quantization_config: exactly one of load_in_4bit and load_in_8bit must be true",
              file);
       if (q.load_in_4bit && q.bnb_4bit_quant_type != "nf4" && q.bnb_4bit_quant_type != "fp4")
         fail("{}: quantization_config.bnb_4bit_quant_type is '{}', expected nf4 or fp4", file,
              q.bnb_4bit_quant_type);
-    } else {
+    } else if (method == "gptq" || method == "awq") {
       if (q.bits != 4 && q.bits != 8)
         fail("{}: quantization_config.bits is {}: vkllm runs 4- and 8-bit {} weights", file, q.bits,
              method);
@@ -379,6 +396,8 @@ ModelConfig normalize(const RawConfig& raw) {
       text.quant_sym = raw.quant_sym;
       text.quant_checkpoint_format = raw.quant_checkpoint_format;
       text.quant_version = raw.quant_version;
+      text.quant_format = raw.quant_format;
+      text.weight_block_size = raw.weight_block_size;
     }
     const FamilyTraits& t = family_of(text.model_type, raw.file_name, "text_config.model_type");
     if (t.family != Family::Gemma3)

@@ -110,6 +110,8 @@ RawConfig read_config(const json& j, std::string_view file, const std::string& p
     qr.get("sym", c.quant_sym);
     qr.get("checkpoint_format", c.quant_checkpoint_format);
     qr.get("version", c.quant_version);
+    qr.get("format", c.quant_format);
+    qr.get("weight_block_size", c.weight_block_size);
   }
   if (const json* t = r.find("text_config"); t && !t->is_null())
     c.text_config = std::make_shared<RawConfig>(read_config(*t, file, r.path("text_config.")));

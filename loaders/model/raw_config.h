@@ -104,6 +104,8 @@ struct RawConfig {
   Field<bool> quant_desc_act, quant_sym;             // gptq
   Field<std::string> quant_checkpoint_format;        // gptq "checkpoint_format"
   Field<std::string> quant_version;                  // awq "version"
+  Field<std::string> quant_format;                   // compressed-tensors "format"
+  Field<std::vector<double>> weight_block_size;      // fp8 "weight_block_size"
   // gemma3 (multimodal): the text model's config
   std::shared_ptr<RawConfig> text_config;
 };

@@ -152,6 +152,12 @@ std::string CheckpointQuant::describe() const {
                        gptq_v1_zeros ? " (v1 zeros)" : " (v2 zeros)",
                        perm.empty() ? "" : ", act-order");
   if (kind == Kind::Awq) return fmt::format("AWQ GEMM 4-bit group {}", format.group);
+  if (kind == Kind::CtPacked)
+    return fmt::format("compressed-tensors pack-quantized int{} group {}{}", format.bits,
+                       format.group, format.zeros ? " asymmetric" : "");
+  if (kind == Kind::Fp8)
+    return block_rows ? fmt::format("FP8 e4m3, {}x{} blocks", block_rows, format.group)
+                      : fmt::format("FP8 e4m3, scale per {} weights of a row", format.group);
   return fmt::format("bitsandbytes {} (blocksize {}{})",
                      format.codes == QuantCodes::NF4 ? "nf4" : "fp4", blocksize,
                      nested ? ", double quant" : "");
@@ -320,6 +326,103 @@ std::optional<ResolvedWeight> resolve_gptq_awq(const ModelConfig& c, const st::M
   return ResolvedWeight{e, cq.parts[0], c.dtype.value_or(DType::F16), cq};
 }
 
+// compressed-tensors pack-quantized (docs/QUANT_FORMATS.md section 4): codes along K
+// offset by 2^(b-1); scales [N, G]; zero points packed along N when asymmetric.
+// Float-quantized (e4m3 weight, scale per tensor/row/group) and transformers'
+// fine-grained FP8 (e4m3 weight, weight_scale_inv per 2-D block, a multiplier).
+std::optional<ResolvedWeight> resolve_ct_fp8(const ModelConfig& c, const st::ModelFiles& files,
+                                             const ExpectedTensor& e,
+                                             std::unordered_set<std::string_view>& used) {
+  const CheckpointQuantization& q = *c.quantization;
+  const std::string module = e.name.substr(0, e.name.size() - std::string(".weight").size());
+  const uint64_t n = e.shape[0], k = e.shape[1];
+  CheckpointQuant cq;
+  if (const auto packed = files.find(module + ".weight_packed")) {
+    const auto& shape = packed->info->shape;
+    if (packed->info->dtype != st::DType::I32 || shape.size() != 2 || shape[0] != n ||
+        shape[1] == 0 || k % shape[1] != 0 || (32 / (k / shape[1])) * (k / shape[1]) != 32)
+      fail("model: {}: '{}' is {} {}, expected I32 [{}, {} / (32 / bits)]",
+           packed->file->file_name(), packed->info->name, st::dtype_name(packed->info->dtype),
+           st::format_shape(shape), n, k);
+    const uint64_t pf = k / shape[1], bits = 32 / pf;
+    if (bits != 4 && bits != 8)
+      fail("model: {}: '{}' packs {}-bit codes; vkllm runs 4- and 8-bit", packed->file->file_name(),
+           packed->info->name, bits);
+    const auto scale = files.find(module + ".weight_scale");
+    if (!scale || scale->info->shape.size() != 2 || scale->info->shape[0] != n ||
+        k % scale->info->shape[1] != 0)
+      fail("model: {}: '{}.weight_scale' is missing or not [{}, groups]", files.dir().string(),
+           module, n);
+    if (files.find(module + ".weight_g_idx"))
+      fail("model: {}: '{}' has weight_g_idx (actorder): not supported yet", files.dir().string(),
+           module);
+    const uint64_t groups = scale->info->shape[1];
+    const st::DType sd = scale->info->dtype;
+    if (sd != st::DType::BF16 && sd != st::DType::F16 && sd != st::DType::F32)
+      fail("model: {}: '{}' scales are {}", scale->file->file_name(), scale->info->name,
+           st::dtype_name(sd));
+    cq.kind = CheckpointQuant::Kind::CtPacked;
+    cq.parts = {*packed, *scale};
+    const auto zp = files.find(module + ".weight_zero_point");
+    if (zp)
+      cq.parts.push_back(quant_part(files, zp->info->name, st::DType::I32,
+                                    (n + pf - 1) / pf * groups, "zero points"));
+    cq.format = {.bits = uint8_t(bits),
+                 .codes = QuantCodes::Int,
+                 .group = uint32_t(k / groups),
+                 .scale_f16 = false,
+                 .zeros = zp.has_value(),
+                 .zero = uint8_t(zp ? 0 : 1u << (bits - 1))};
+    if (const auto shape_ref = files.find(module + ".weight_shape"))
+      used.insert(shape_ref->info->name);
+  } else {
+    const auto w = files.find(e.name);
+    if (!w || w->info->dtype != st::DType::F8_E4M3) return std::nullopt;  // left unquantized
+    if (w->info->shape != e.shape)
+      fail("model: {}: tensor '{}' has shape {}, config.json implies {}", w->file->file_name(),
+           e.name, st::format_shape(w->info->shape), st::format_shape(e.shape));
+    const bool block = q.method == "fp8";
+    const auto scale = files.find(module + (block ? ".weight_scale_inv" : ".weight_scale"));
+    if (!scale)
+      fail("model: {}: '{}' is e4m3 but '{}.{}' is missing", files.dir().string(), e.name, module,
+           block ? "weight_scale_inv" : "weight_scale");
+    const auto& ss = scale->info->shape;
+    uint64_t group = k;
+    if (block) {
+      const uint64_t br = q.block_rows, bc = q.block_cols;
+      if (ss != std::vector<uint64_t>{(n + br - 1) / br, (k + bc - 1) / bc} || k % bc != 0)
+        fail("model: {}: '{}' is {}, expected [{}, {}] blocks of {}x{} over [{}, {}]",
+             scale->file->file_name(), scale->info->name, st::format_shape(ss), (n + br - 1) / br,
+             (k + bc - 1) / bc, br, bc, n, k);
+      group = bc;
+      cq.block_rows = br;
+    } else if (scale->info->numel() == 1) {
+      group = k;  // one scale for the tensor, repeated on every row
+    } else if (ss.size() == 2 && ss[0] == n && k % ss[1] == 0) {
+      group = k / ss[1];
+    } else {
+      fail(
+          "model: {}: '{}' is {}: expected per-tensor, per-row [{}, 1] or per-group [{}, G] "
+          "scales",
+          scale->file->file_name(), scale->info->name, st::format_shape(ss), n, n);
+    }
+    cq.kind = CheckpointQuant::Kind::Fp8;
+    cq.parts = {*w, *scale};
+    cq.format = {.bits = 8,
+                 .codes = QuantCodes::FP8E4M3,
+                 .group = uint32_t(group),
+                 .scale_f16 = false,
+                 .zeros = false};
+    for (const char* extra : {".input_scale", ".input_zero_point"})
+      if (const auto r = files.find(module + extra)) used.insert(r->info->name);
+  }
+  if (!quant_fits(cq.format, k))
+    fail("model: {}: '{}' has {} columns and groups of {}; quantized weights need multiples of 32",
+         files.dir().string(), e.name, k, cq.format.group);
+  for (const st::TensorRef& p : cq.parts) used.insert(p.info->name);
+  return ResolvedWeight{e, cq.parts[0], c.dtype.value_or(DType::BF16), cq};
+}
+
 }  // namespace
 
 WeightCheck check_weights(const ModelConfig& c, const st::ModelFiles& files) {
@@ -329,8 +432,10 @@ WeightCheck check_weights(const ModelConfig& c, const st::ModelFiles& files) {
   std::unordered_set<std::string_view> used;
   for (auto& e : expected_tensors(c, check.prefix)) {
     if (c.quantization && is_linear(e.role)) {
-      if (auto q = c.quantization->method == "bitsandbytes" ? resolve_bnb(c, files, e, used)
-                                                            : resolve_gptq_awq(c, files, e, used)) {
+      const std::string& m = c.quantization->method;
+      if (auto q = m == "bitsandbytes"         ? resolve_bnb(c, files, e, used)
+                   : m == "gptq" || m == "awq" ? resolve_gptq_awq(c, files, e, used)
+                                               : resolve_ct_fp8(c, files, e, used)) {
         check.weights.push_back(std::move(*q));
         continue;
       }

@@ -67,16 +67,18 @@ std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config,
 // double quant included, or LLM.int8): the tensors that hold it and what the
 // loader read of them; upload repacks it into `format` (engine/base/quant.h).
 struct CheckpointQuant {
-  enum class Kind { Bnb4, Bnb8, Gptq, Awq } kind = Kind::Bnb4;
+  enum class Kind { Bnb4, Bnb8, Gptq, Awq, CtPacked, Fp8 } kind = Kind::Bnb4;
   QuantFormat format;
   // Bnb4: weight (packed codes), absmax, quant_map [, nested_absmax, nested_quant_map];
   // Bnb8: weight (int8), SCB; Gptq: qweight, qzeros, scales [, g_idx]; Awq: qweight,
-  // qzeros, scales.
+  // qzeros, scales; CtPacked: weight_packed, weight_scale [, weight_zero_point];
+  // Fp8: weight (e4m3), weight_scale (per tensor, row, or group) or weight_scale_inv (blocks).
   std::vector<st::TensorRef> parts;
   bool gptq_v1_zeros = false;  // Gptq: stored zero + 1 (checkpoint_format "gptq")
   // GPTQ act-order: the input columns sorted by group (perm[j] is the column at j),
   // so that groups are contiguous; the forward pass permutes x to match.
   std::vector<uint32_t> perm;
+  uint64_t block_rows = 0;  // Fp8 with 2-D blocks: rows sharing a scale (0: per row)
   uint64_t blocksize = 0;  // Bnb4
   bool nested = false;     // Bnb4 double quant
   uint64_t nested_blocksize = 256;

@@ -117,6 +117,59 @@ void repack_gptq_awq(const ResolvedWeight& w, const CheckpointQuant& q, std::spa
   if (!q.perm.empty()) std::memcpy(out.data() + w.perm_offset(), q.perm.data(), q.perm.size() * 4);
 }
 
+// A scale tensor (F32, F16 or BF16) as floats.
+std::vector<float> scale_floats(const st::TensorRef& r) {
+  if (r.info->dtype == st::DType::F32) return floats(r);
+  std::vector<float> v(r.info->numel());
+  const auto bytes = r.data();
+  for (size_t i = 0; i < v.size(); ++i) {
+    uint16_t h;
+    std::memcpy(&h, bytes.data() + 2 * i, 2);
+    v[i] = r.info->dtype == st::DType::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
+  }
+  return v;
+}
+
+// compressed-tensors pack-quantized: code (n, c) = field c % pf of word [n][c / pf]
+// (already offset by 2^(b-1): the implicit zero); zero points along n when asymmetric.
+void repack_ct(const ResolvedWeight& w, const CheckpointQuant& q, std::span<std::byte> out) {
+  const uint64_t n = w.expected.shape[0], k = w.expected.shape[1], bits = q.format.bits;
+  const uint64_t pf = 32 / bits, mask = (1u << bits) - 1, groups = k / q.format.group;
+  const std::vector<uint32_t> packed = words(q.parts[0]);
+  const std::vector<float> scales = scale_floats(q.parts[1]);
+  const std::vector<uint32_t> zp = q.format.zeros ? words(q.parts[2]) : std::vector<uint32_t>{};
+  const uint64_t row_bytes = quant_row_bytes(q.format, k);
+  std::vector<uint8_t> codes(k), zeros(groups);
+  for (uint64_t r = 0; r < n; ++r) {
+    for (uint64_t c = 0; c < k; ++c)
+      codes[c] = uint8_t((packed[r * (k / pf) + c / pf] >> (bits * (c % pf))) & mask);
+    if (q.format.zeros)
+      for (uint64_t g = 0; g < groups; ++g)
+        zeros[g] = uint8_t((zp[(r / pf) * groups + g] >> (bits * (r % pf))) & mask);
+    quant_pack_row(q.format, k, codes.data(), scales.data() + r * groups, zeros.data(),
+                   out.data() + r * row_bytes);
+  }
+}
+
+// FP8 e4m3: the bytes are the codes; a scale per tensor, row, group or 2-D block.
+void repack_fp8(const ResolvedWeight& w, const CheckpointQuant& q, std::span<std::byte> out) {
+  const uint64_t n = w.expected.shape[0], k = w.expected.shape[1], groups = k / q.format.group;
+  const auto bytes = q.parts[0].data();
+  const std::vector<float> scales = scale_floats(q.parts[1]);
+  const uint64_t row_bytes = quant_row_bytes(q.format, k);
+  std::vector<uint8_t> codes(k);
+  std::vector<float> row_scales(groups);
+  for (uint64_t r = 0; r < n; ++r) {
+    std::memcpy(codes.data(), bytes.data() + r * k, k);
+    for (uint64_t g = 0; g < groups; ++g)
+      row_scales[g] = q.block_rows         ? scales[(r / q.block_rows) * groups + g]
+                      : scales.size() == 1 ? scales[0]
+                                           : scales[r * groups + g];
+    quant_pack_row(q.format, k, codes.data(), row_scales.data(), nullptr,
+                   out.data() + r * row_bytes);
+  }
+}
+
 }  // namespace
 
 void repack_quantized(const ResolvedWeight& w, std::span<std::byte> out) {
@@ -134,6 +187,12 @@ void repack_quantized(const ResolvedWeight& w, std::span<std::byte> out) {
     case CheckpointQuant::Kind::Gptq:
     case CheckpointQuant::Kind::Awq:
       repack_gptq_awq(w, *w.quant, out);
+      break;
+    case CheckpointQuant::Kind::CtPacked:
+      repack_ct(w, *w.quant, out);
+      break;
+    case CheckpointQuant::Kind::Fp8:
+      repack_fp8(w, *w.quant, out);
       break;
   }
 }

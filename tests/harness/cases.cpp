@@ -156,6 +156,12 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     cases.push_back(matvec_case(rng, w, 14336, 4096));
     cases.push_back(matvec_case(rng, w, 4096, 14336));
   }
+  // Quantized weights at the same shapes: bytes count the packed layout read.
+  for (const QuantFormat& f : {quant_q8(), quant_q4()}) {
+    cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false));
+    cases.push_back(matvec_quant_case(rng, f, 4096, 14336, false));
+    cases.push_back(matmul_quant_case(rng, f, 512, 14336, 4096, kernels::MatmulPath::Coopmat));
+  }
   // Prefill of 512 tokens through the 8B projections, and its attention.
   for (auto& c : matmul_perf_cases(rng)) cases.push_back(std::move(c));
   cases.push_back(attention_prefill_case(

@@ -110,7 +110,9 @@ OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t 
       for (size_t j = 0; j < k; ++j) wt.set(j * n + r, w.get(r * k + j));
     return std::vector<HostTensor>{wt};
   };
-  c.max_nmse = 1e-4;
+  // A division or a tie may round one code (or a group's zero) the other way: a
+  // few such groups in a case; a wrong layout or zero is far above these bounds.
+  c.max_nmse = f.bits == 4 ? 1e-3 : 1e-4;
   c.bytes = double(n * k * dtype_size(src) + n * quant_row_bytes(f, k));
   c.write_bound = true;
   return c;
