@@ -224,8 +224,8 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
   c.family = t.family;
   if (raw.architectures.set() && !raw.architectures.value.empty())
     c.architecture = raw.architectures.value.front();
-  if (raw.has_quantization_config) {
-    const std::string method = raw.quantization_method.value_or("(none)");
+  if (const RawConfig::Quantization& rq = raw.quantization; rq.present) {
+    const std::string method = rq.quant_method.value_or("(none)");
     if (method != "bitsandbytes" && method != "gptq" && method != "awq" &&
         method != "compressed-tensors" && method != "fp8")
       fail(
@@ -235,17 +235,17 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
           "q4 or q8 instead)",
           file, method);
     CheckpointQuantization q{.method = method,
-                             .load_in_4bit = raw.load_in_4bit.value_or(false),
-                             .load_in_8bit = raw.load_in_8bit.value_or(false),
-                             .bnb_4bit_quant_type = raw.bnb_4bit_quant_type.value_or("fp4"),
-                             .bits = int(raw.quant_bits.value_or(4)),
-                             .group_size = int(raw.quant_group_size.value_or(128)),
-                             .desc_act = raw.quant_desc_act.value_or(false),
-                             .sym = raw.quant_sym.value_or(true),
-                             .checkpoint_format = raw.quant_checkpoint_format.value_or("gptq")};
-    q.format = raw.quant_format.value_or("");
-    if (raw.weight_block_size.set()) {
-      const auto& b = raw.weight_block_size.value;
+                             .load_in_4bit = rq.load_in_4bit.value_or(false),
+                             .load_in_8bit = rq.load_in_8bit.value_or(false),
+                             .bnb_4bit_quant_type = rq.bnb_4bit_quant_type.value_or("fp4"),
+                             .bits = int(rq.bits.value_or(4)),
+                             .group_size = int(rq.group_size.value_or(128)),
+                             .desc_act = rq.desc_act.value_or(false),
+                             .sym = rq.sym.value_or(true),
+                             .checkpoint_format = rq.checkpoint_format.value_or("gptq")};
+    q.format = rq.format.value_or("");
+    if (rq.weight_block_size.set()) {
+      const auto& b = rq.weight_block_size.value;
       if (b.size() != 2 || !(b[0] >= 1) || !(b[1] >= 1))
         fail("{}: quantization_config.weight_block_size must be [rows, columns]", file);
       q.block_rows = uint64_t(b[0]);
@@ -275,7 +275,7 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
             "{}: quantization_config.checkpoint_format is '{}': vkllm reads GPTQ's own packing "
             "(gptq, gptq_v2), not Marlin, BitBLAS or other repacked layouts",
             file, q.checkpoint_format);
-      const std::string version = raw.quant_version.value_or("gemm");
+      const std::string version = rq.version.value_or("gemm");
       if (method == "awq" && version != "gemm" && version != "GEMM")
         fail("{}: quantization_config.version is '{}': vkllm reads AWQ GEMM checkpoints only", file,
              version);
@@ -384,21 +384,7 @@ ModelConfig normalize(const RawConfig& raw) {
     if (!text.bos_token_id.set()) text.bos_token_id = raw.bos_token_id;
     if (!text.eos_token_id.set()) text.eos_token_id = raw.eos_token_id;
     if (!text.pad_token_id.set()) text.pad_token_id = raw.pad_token_id;
-    if (raw.has_quantization_config) {
-      text.has_quantization_config = true;
-      text.quantization_method = raw.quantization_method;
-      text.load_in_4bit = raw.load_in_4bit;
-      text.load_in_8bit = raw.load_in_8bit;
-      text.bnb_4bit_quant_type = raw.bnb_4bit_quant_type;
-      text.quant_bits = raw.quant_bits;
-      text.quant_group_size = raw.quant_group_size;
-      text.quant_desc_act = raw.quant_desc_act;
-      text.quant_sym = raw.quant_sym;
-      text.quant_checkpoint_format = raw.quant_checkpoint_format;
-      text.quant_version = raw.quant_version;
-      text.quant_format = raw.quant_format;
-      text.weight_block_size = raw.weight_block_size;
-    }
+    if (raw.quantization.present) text.quantization = raw.quantization;
     const FamilyTraits& t = family_of(text.model_type, raw.file_name, "text_config.model_type");
     if (t.family != Family::Gemma3)
       fail("{}: text_config.model_type is '{}', expected gemma3_text", raw.file_name,

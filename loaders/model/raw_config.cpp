@@ -97,21 +97,22 @@ RawConfig read_config(const json& j, std::string_view file, const std::string& p
   r.get("eos_token_id", c.eos_token_id);
   r.get("pad_token_id", c.pad_token_id);
   if (const json* q = r.find("quantization_config"); q && !q->is_null()) {
-    c.has_quantization_config = true;
+    RawConfig::Quantization& o = c.quantization;
+    o.present = true;
     if (!q->is_object()) r.type_error("quantization_config", "an object", *q);
     const Reader qr(*q, file, r.path("quantization_config."));
-    qr.get("quant_method", c.quantization_method);
-    qr.get("load_in_4bit", c.load_in_4bit);
-    qr.get("load_in_8bit", c.load_in_8bit);
-    qr.get("bnb_4bit_quant_type", c.bnb_4bit_quant_type);
-    qr.get("bits", c.quant_bits);
-    qr.get("group_size", c.quant_group_size);
-    qr.get("desc_act", c.quant_desc_act);
-    qr.get("sym", c.quant_sym);
-    qr.get("checkpoint_format", c.quant_checkpoint_format);
-    qr.get("version", c.quant_version);
-    qr.get("format", c.quant_format);
-    qr.get("weight_block_size", c.weight_block_size);
+    qr.get("quant_method", o.quant_method);
+    qr.get("load_in_4bit", o.load_in_4bit);
+    qr.get("load_in_8bit", o.load_in_8bit);
+    qr.get("bnb_4bit_quant_type", o.bnb_4bit_quant_type);
+    qr.get("bits", o.bits);
+    qr.get("group_size", o.group_size);
+    qr.get("desc_act", o.desc_act);
+    qr.get("sym", o.sym);
+    qr.get("checkpoint_format", o.checkpoint_format);
+    qr.get("version", o.version);
+    qr.get("format", o.format);
+    qr.get("weight_block_size", o.weight_block_size);
   }
   if (const json* t = r.find("text_config"); t && !t->is_null())
     c.text_config = std::make_shared<RawConfig>(read_config(*t, file, r.path("text_config.")));

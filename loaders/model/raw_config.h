@@ -95,17 +95,19 @@ struct RawConfig {
   Field<std::int64_t> bos_token_id;
   Field<std::vector<std::int64_t>> eos_token_id;  // an int or a list in the file
   Field<std::int64_t> pad_token_id;
-  Field<std::string> quantization_method;  // quantization_config.quant_method, if any
-  bool has_quantization_config = false;
-  // quantization_config's other fields (docs/QUANT_FORMATS.md in ../shared).
-  Field<bool> load_in_4bit, load_in_8bit;            // bitsandbytes
-  Field<std::string> bnb_4bit_quant_type;            // "nf4" | "fp4"
-  Field<std::int64_t> quant_bits, quant_group_size;  // gptq/awq "bits", "group_size"
-  Field<bool> quant_desc_act, quant_sym;             // gptq
-  Field<std::string> quant_checkpoint_format;        // gptq "checkpoint_format"
-  Field<std::string> quant_version;                  // awq "version"
-  Field<std::string> quant_format;                   // compressed-tensors "format"
-  Field<std::vector<double>> weight_block_size;      // fp8 "weight_block_size"
+  // quantization_config, the fields the engine reads (docs/QUANT_FORMATS.md in ../shared).
+  struct Quantization {
+    bool present = false;
+    Field<std::string> quant_method;
+    Field<bool> load_in_4bit, load_in_8bit;        // bitsandbytes
+    Field<std::string> bnb_4bit_quant_type;        // "nf4" | "fp4"
+    Field<std::int64_t> bits, group_size;          // gptq / awq
+    Field<bool> desc_act, sym;                     // gptq
+    Field<std::string> checkpoint_format;          // gptq
+    Field<std::string> version;                    // awq
+    Field<std::string> format;                     // compressed-tensors
+    Field<std::vector<double>> weight_block_size;  // fp8
+  } quantization;
   // gemma3 (multimodal): the text model's config
   std::shared_ptr<RawConfig> text_config;
 };

@@ -79,8 +79,8 @@ struct CheckpointQuant {
   // so that groups are contiguous; the forward pass permutes x to match.
   std::vector<uint32_t> perm;
   uint64_t block_rows = 0;  // Fp8 with 2-D blocks: rows sharing a scale (0: per row)
-  uint64_t blocksize = 0;  // Bnb4
-  bool nested = false;     // Bnb4 double quant
+  uint64_t blocksize = 0;   // Bnb4
+  bool nested = false;      // Bnb4 double quant
   uint64_t nested_blocksize = 256;
   float nested_offset = 0;
   std::string describe() const;  // "bitsandbytes nf4 (blocksize 64, double quant)"
