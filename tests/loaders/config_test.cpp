@@ -427,8 +427,30 @@ TEST(ConfigErrors, UnsupportedRopeType) {
 
 TEST(ConfigErrors, UnsupportedActivationAndQuantization) {
   expect_contains(error_of(cfg("llama", R"("hidden_act":"relu")")), {"hidden_act is 'relu'"});
-  expect_contains(error_of(cfg("llama", R"("quantization_config":{"quant_method":"gptq"})")),
-                  {"quantization_config.quant_method is 'gptq'"});
+  // Quantized checkpoints: the methods and variants not read are refused by name.
+  expect_contains(error_of(cfg("llama", R"("quantization_config":{"quant_method":"hqq"})")),
+                  {"quantization_config.quant_method is 'hqq'", "--quant q4"});
+  expect_contains(
+      error_of(
+          cfg("llama",
+              R"("quantization_config":{"quant_method":"gptq","checkpoint_format":"marlin"})")),
+      {"checkpoint_format is 'marlin'", "not Marlin"});
+  expect_contains(
+      error_of(cfg("llama", R"("quantization_config":{"quant_method":"gptq","bits":3})")),
+      {"bits is 3"});
+  expect_contains(
+      error_of(
+          cfg("llama", R"("quantization_config":{"quant_method":"awq","version":"gemv_fast"})")),
+      {"version is 'gemv_fast'", "GEMM checkpoints only"});
+  expect_contains(error_of(cfg("llama",
+                               R"("quantization_config":{"quant_method":"compressed-tensors",
+                                  "format":"nvfp4-pack-quantized"})")),
+                  {"format is 'nvfp4-pack-quantized'", "not NVFP4"});
+  expect_contains(
+      error_of(cfg("llama", R"("quantization_config":{"quant_method":"bitsandbytes"})")),
+      {"exactly one of load_in_4bit and load_in_8bit"});
+  EXPECT_EQ(error_of(cfg("llama", R"("quantization_config":{"quant_method":"gptq","bits":4})")),
+            "(no error)");
 }
 
 TEST(ConfigErrors, UnknownDtype) {
