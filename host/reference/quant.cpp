@@ -30,6 +30,8 @@ HostTensor quantize(const HostTensor& w, const QuantFormat& f, size_t n, size_t 
         mx = j ? std::max(mx, v) : v;
         amax = std::max(amax, std::abs(v));
       }
+      mn = std::min(mn, 0.0f);  // the q4 range holds 0: its zero is a code
+      mx = std::max(mx, 0.0f);
       const float s = f16_to_f32(f32_to_f16(f.bits == 8 ? amax / 127.0f : (mx - mn) / 15.0f));
       const uint32_t zero =
           f.bits == 8 ? 128u

@@ -12,7 +12,8 @@ HostTensor dequantize(const HostTensor& packed, const QuantFormat& f, size_t n, 
 
 // The packed rows of w [n, k] (f32/f16/bf16) in q8 or q4, as quant/quantize.comp
 // computes them: per group of 32 an f16 scale (q8 max|w| / 127; q4 (max - min) / 15
-// with zero round(-min / s)), codes round(w / s) + zero clamped to the code range.
+// over a range that holds 0, with zero round(-min / s)), codes round(w / s) + zero
+// clamped to the code range.
 HostTensor quantize(const HostTensor& w, const QuantFormat& f, size_t n, size_t k);
 
 }  // namespace vkllm::host::ref

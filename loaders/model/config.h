@@ -41,7 +41,7 @@ struct CheckpointQuantization {
   bool desc_act = false, sym = true;
   std::string checkpoint_format;  // gptq: "gptq" (v1 zeros) | "gptq_v2"
   std::string format;             // compressed-tensors: "pack-quantized" | "float-quantized" ...
-  uint64_t block_rows = 128, block_cols = 128;  // fp8 weight_block_size
+  uint64_t block_rows = 0, block_cols = 0;  // fp8 weight_block_size (0: per tensor/row)
 };
 
 struct ModelConfig {

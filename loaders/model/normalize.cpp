@@ -252,11 +252,11 @@ ModelConfig normalize_text(const RawConfig& raw, const FamilyTraits& t) {
       q.block_cols = uint64_t(b[1]);
     }
     if (method == "compressed-tensors") {
-      if (q.format != "pack-quantized" && q.format != "float-quantized" &&
-          q.format != "int-quantized" && q.format != "naive-quantized")
+      if (q.format != "pack-quantized" && q.format != "float-quantized")
         fail(
             "{}: quantization_config.format is '{}': vkllm reads compressed-tensors "
-            "pack-quantized and float/int-quantized weights (not NVFP4, sparse or mixed formats)",
+            "pack-quantized and float-quantized (FP8) weights, not int8, NVFP4, sparse or mixed "
+            "formats",
             file, q.format);
     } else if (method == "bitsandbytes") {
       if (q.load_in_4bit == q.load_in_8bit)

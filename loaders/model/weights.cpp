@@ -183,6 +183,24 @@ st::TensorRef quant_part(const st::ModelFiles& files, const std::string& name, s
   return *ref;
 }
 
+// A quantized weight's tensor of an exact shape, in one of the dtypes given.
+st::TensorRef shaped_part(const st::ModelFiles& files, const std::string& name,
+                          std::initializer_list<st::DType> dtypes,
+                          const std::vector<uint64_t>& shape, const std::string& why) {
+  const auto ref = files.find(name);
+  if (!ref) fail("model: {}: tensor '{}' is missing ({})", files.dir().string(), name, why);
+  bool dtype_ok = false;
+  for (st::DType d : dtypes) dtype_ok |= ref->info->dtype == d;
+  if (!dtype_ok || ref->info->shape != shape)
+    fail("model: {}: tensor '{}' is {} {}, expected {} {} ({})", ref->file->file_name(), name,
+         st::dtype_name(ref->info->dtype), st::format_shape(ref->info->shape),
+         st::dtype_name(*dtypes.begin()), st::format_shape(shape), why);
+  return *ref;
+}
+
+constexpr std::initializer_list<st::DType> kScaleTypes = {st::DType::F16, st::DType::BF16,
+                                                          st::DType::F32};
+
 // bitsandbytes' Linear4bit / Linear8bitLt as saved (docs/QUANT_FORMATS.md section 3).
 std::optional<ResolvedWeight> resolve_bnb(const ModelConfig& c, const st::ModelFiles& files,
                                           const ExpectedTensor& e,
@@ -200,7 +218,14 @@ std::optional<ResolvedWeight> resolve_bnb(const ModelConfig& c, const st::ModelF
       fail("model: {}: tensor '{}' has shape {}, config.json implies {}",
            cq.parts[0].file->file_name(), e.name, st::format_shape(cq.parts[0].info->shape),
            st::format_shape(e.shape));
-    if (const auto fmt_ref = files.find(e.name + "_format")) used.insert(fmt_ref->info->name);
+    if (const auto fmt_ref = files.find(e.name + "_format")) {
+      // 0 is the row-major layout; older bitsandbytes wrote tiled GPU layouts (1-3).
+      const auto v = fmt_ref->data();
+      if (fmt_ref->info->numel() != 1 || v.empty() || uint8_t(v[0]) != 0)
+        fail("model: {}: '{}' is not 0 (row-major): tiled LLM.int8 layouts are not supported",
+             fmt_ref->file->file_name(), fmt_ref->info->name);
+      used.insert(fmt_ref->info->name);
+    }
     cq.format = {.bits = 8,
                  .codes = QuantCodes::Int,
                  .group = uint32_t(k),
@@ -223,11 +248,17 @@ std::optional<ResolvedWeight> resolve_bnb(const ModelConfig& c, const st::ModelF
       fail("model: {}: '{}' says shape {}, config.json implies {}", state_ref->file->file_name(),
            state_name, st::format_shape(shape), st::format_shape(e.shape));
     cq.kind = CheckpointQuant::Kind::Bnb4;
-    cq.blocksize = state.value("blocksize", uint64_t(64));
-    cq.nested = state.contains("nested_blocksize");
-    cq.nested_blocksize = state.value("nested_blocksize", uint64_t(256));
-    cq.nested_offset = state.value("nested_offset", 0.0f);
-    if (cq.blocksize % 32 != 0 || k % cq.blocksize != 0)
+    try {
+      cq.blocksize = state.value("blocksize", uint64_t(64));
+      cq.nested = state.contains("nested_blocksize");
+      cq.nested_blocksize = state.value("nested_blocksize", uint64_t(256));
+      cq.nested_offset = state.value("nested_offset", 0.0f);
+    } catch (const nlohmann::json::exception& x) {
+      fail("model: {}: '{}': {}", state_ref->file->file_name(), state_name, x.what());
+    }
+    if (cq.nested && cq.nested_blocksize == 0)
+      fail("model: {}: '{}' says nested_blocksize 0", state_ref->file->file_name(), state_name);
+    if (cq.blocksize == 0 || cq.blocksize % 32 != 0 || k % cq.blocksize != 0)
       fail(
           "model: {}: '{}' uses blocks of {} weights over rows of {}: blocks that straddle "
           "rows are not supported",
@@ -275,14 +306,40 @@ std::optional<ResolvedWeight> resolve_gptq_awq(const ModelConfig& c, const st::M
   CheckpointQuant cq;
   const bool gptq = q.method == "gptq";
   cq.kind = gptq ? CheckpointQuant::Kind::Gptq : CheckpointQuant::Kind::Awq;
+  // Zeros are packed along N: N must fill whole words.
+  const uint64_t n_pack = gptq ? pf : 8;
+  if (n % n_pack != 0 || k % (gptq ? pf : 1) != 0)
+    fail("model: {}: '{}' is [{}, {}]: {} packing needs rows a multiple of {}",
+         files.dir().string(), e.name, n, k, q.method, n_pack);
   if (gptq) {
-    cq.parts = {quant_part(files, module + ".qweight", st::DType::I32, k / pf * n, "packed codes"),
-                quant_part(files, module + ".qzeros", st::DType::I32, groups * n / pf, "zeros"),
-                quant_part(files, module + ".scales", st::DType::F16, groups * n, "scales")};
-    if (cq.parts[0].info->shape != std::vector<uint64_t>{k / pf, n})
-      fail("model: {}: '{}.qweight' is {}, expected [{}, {}] for {} [{}, {}]", files.dir().string(),
-           module, st::format_shape(cq.parts[0].info->shape), k / pf, n, e.name, n, k);
+    cq.parts = {
+        shaped_part(files, module + ".qweight", {st::DType::I32}, {k / pf, n}, "packed codes"),
+        shaped_part(files, module + ".qzeros", {st::DType::I32}, {groups, n / pf}, "zeros"),
+        shaped_part(files, module + ".scales", kScaleTypes, {groups, n}, "scales")};
     cq.gptq_v1_zeros = q.checkpoint_format == "gptq";
+    if (q.sym) {
+      // Symmetric zeros are 2^(b-1): stored - 1 in v1, as is in v2. Some checkpoints
+      // labelled v1 store v2 zeros (QUANT_FORMATS.md section 1): trust the data.
+      const auto z = cq.parts[1].data();
+      const uint32_t half = 1u << (bits - 1), mask = (1u << bits) - 1;
+      bool all_v1 = true, all_v2 = true;
+      for (size_t i = 0; i + 4 <= z.size(); i += 4) {
+        uint32_t word;
+        std::memcpy(&word, z.data() + i, 4);
+        for (uint64_t f = 0; f < pf; ++f) {
+          const uint32_t v = (word >> (bits * f)) & mask;
+          all_v1 &= v == half - 1;
+          all_v2 &= v == half;
+        }
+      }
+      if (!all_v1 && !all_v2)
+        fail("model: {}: '{}.qzeros' holds zeros other than {} or {} although sym is true",
+             cq.parts[1].file->file_name(), module, half - 1, half);
+      if (all_v2 && cq.gptq_v1_zeros)
+        spdlog::warn("model: {}: checkpoint_format says gptq (v1) but zeros are stored as v2",
+                     module);
+      cq.gptq_v1_zeros = all_v1;
+    }
     if (const auto g = files.find(module + ".g_idx")) {
       cq.parts.push_back(quant_part(files, module + ".g_idx", st::DType::I32, k, "group index"));
       std::vector<int32_t> g_idx(k);
@@ -307,12 +364,10 @@ std::optional<ResolvedWeight> resolve_gptq_awq(const ModelConfig& c, const st::M
       }
     }
   } else {
-    cq.parts = {quant_part(files, module + ".qweight", st::DType::I32, k * n / 8, "packed codes"),
-                quant_part(files, module + ".qzeros", st::DType::I32, groups * n / 8, "zeros"),
-                quant_part(files, module + ".scales", st::DType::F16, groups * n, "scales")};
-    if (cq.parts[0].info->shape != std::vector<uint64_t>{k, n / 8})
-      fail("model: {}: '{}.qweight' is {}, expected [{}, {}] for {} [{}, {}]", files.dir().string(),
-           module, st::format_shape(cq.parts[0].info->shape), k, n / 8, e.name, n, k);
+    cq.parts = {
+        shaped_part(files, module + ".qweight", {st::DType::I32}, {k, n / 8}, "packed codes"),
+        shaped_part(files, module + ".qzeros", {st::DType::I32}, {groups, n / 8}, "zeros"),
+        shaped_part(files, module + ".scales", kScaleTypes, {groups, n}, "scales")};
   }
   cq.format = {.bits = uint8_t(bits),
                .codes = QuantCodes::Int,
@@ -350,7 +405,7 @@ std::optional<ResolvedWeight> resolve_ct_fp8(const ModelConfig& c, const st::Mod
            packed->info->name, bits);
     const auto scale = files.find(module + ".weight_scale");
     if (!scale || scale->info->shape.size() != 2 || scale->info->shape[0] != n ||
-        k % scale->info->shape[1] != 0)
+        scale->info->shape[1] == 0 || k % scale->info->shape[1] != 0)
       fail("model: {}: '{}.weight_scale' is missing or not [{}, groups]", files.dir().string(),
            module, n);
     if (files.find(module + ".weight_g_idx"))
@@ -381,12 +436,16 @@ std::optional<ResolvedWeight> resolve_ct_fp8(const ModelConfig& c, const st::Mod
     if (w->info->shape != e.shape)
       fail("model: {}: tensor '{}' has shape {}, config.json implies {}", w->file->file_name(),
            e.name, st::format_shape(w->info->shape), st::format_shape(e.shape));
-    const bool block = q.method == "fp8";
+    const bool block = q.method == "fp8" && q.block_rows > 0;
     const auto scale = files.find(module + (block ? ".weight_scale_inv" : ".weight_scale"));
     if (!scale)
       fail("model: {}: '{}' is e4m3 but '{}.{}' is missing", files.dir().string(), e.name, module,
            block ? "weight_scale_inv" : "weight_scale");
     const auto& ss = scale->info->shape;
+    if (scale->info->dtype != st::DType::F32 && scale->info->dtype != st::DType::F16 &&
+        scale->info->dtype != st::DType::BF16)
+      fail("model: {}: '{}' is {}; scales must be F32, F16 or BF16", scale->file->file_name(),
+           scale->info->name, st::dtype_name(scale->info->dtype));
     uint64_t group = k;
     if (block) {
       const uint64_t br = q.block_rows, bc = q.block_cols;
@@ -398,7 +457,7 @@ std::optional<ResolvedWeight> resolve_ct_fp8(const ModelConfig& c, const st::Mod
       cq.block_rows = br;
     } else if (scale->info->numel() == 1) {
       group = k;  // one scale for the tensor, repeated on every row
-    } else if (ss.size() == 2 && ss[0] == n && k % ss[1] == 0) {
+    } else if (ss.size() == 2 && ss[0] == n && ss[1] > 0 && k % ss[1] == 0) {
       group = k / ss[1];
     } else {
       fail(

@@ -73,13 +73,15 @@ std::vector<uint32_t> words(const st::TensorRef& r) {
   return v;
 }
 
-std::vector<float> halves(const st::TensorRef& r) {
+// A scale tensor (F32, F16 or BF16) as floats.
+std::vector<float> scale_floats(const st::TensorRef& r) {
+  if (r.info->dtype == st::DType::F32) return floats(r);
   std::vector<float> v(r.info->numel());
   const auto bytes = r.data();
   for (size_t i = 0; i < v.size(); ++i) {
     uint16_t h;
     std::memcpy(&h, bytes.data() + 2 * i, 2);
-    v[i] = f16_to_f32(h);
+    v[i] = r.info->dtype == st::DType::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
   }
   return v;
 }
@@ -93,7 +95,7 @@ void repack_gptq_awq(const ResolvedWeight& w, const CheckpointQuant& q, std::spa
   const bool gptq = q.kind == CheckpointQuant::Kind::Gptq;
   static constexpr uint32_t kAwqReverse[8] = {0, 4, 1, 5, 2, 6, 3, 7};
   const std::vector<uint32_t> qweight = words(q.parts[0]), qzeros = words(q.parts[1]);
-  const std::vector<float> scales = halves(q.parts[2]);
+  const std::vector<float> scales = scale_floats(q.parts[2]);
   auto field = [&](uint32_t word, uint64_t i) { return uint8_t((word >> (bits * i)) & mask); };
   const uint64_t row_bytes = quant_row_bytes(q.format, k);
   std::vector<uint8_t> codes(k), zeros(groups);
@@ -115,19 +117,6 @@ void repack_gptq_awq(const ResolvedWeight& w, const CheckpointQuant& q, std::spa
                    out.data() + r * row_bytes);
   }
   if (!q.perm.empty()) std::memcpy(out.data() + w.perm_offset(), q.perm.data(), q.perm.size() * 4);
-}
-
-// A scale tensor (F32, F16 or BF16) as floats.
-std::vector<float> scale_floats(const st::TensorRef& r) {
-  if (r.info->dtype == st::DType::F32) return floats(r);
-  std::vector<float> v(r.info->numel());
-  const auto bytes = r.data();
-  for (size_t i = 0; i < v.size(); ++i) {
-    uint16_t h;
-    std::memcpy(&h, bytes.data() + 2 * i, 2);
-    v[i] = r.info->dtype == st::DType::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
-  }
-  return v;
 }
 
 // compressed-tensors pack-quantized: code (n, c) = field c % pf of word [n][c / pf]

@@ -5,7 +5,8 @@
 // thread takes four consecutive groups of one row (so that it writes whole words of
 // scales and zeros); k is a multiple of 128.
 //   q8: s = max|w| / 127, code = round(w / s) + 128 (zero 128, no zeros stored)
-//   q4: s = (max - min) / 15, zero = round(-min / s), code = clamp(round(w / s) + zero, 0, 15)
+//   q4: s = (max - min) / 15 over a range that holds 0, zero = round(-min / s),
+//       code = clamp(round(w / s) + zero, 0, 15)
 // The scale is rounded to f16 first and the codes computed with the rounded scale.
 #include "types.glsl"
 
@@ -41,6 +42,9 @@ void main() {
       s = unpackHalf2x16(packHalf2x16(vec2(amax / 127.0, 0.0))).x;
       zero = 128u;
     } else {
+      // The range holds 0 (as GPTQ's quantizer does): the zero is a code 0..15.
+      mn = min(mn, 0.0);
+      mx = max(mx, 0.0);
       s = unpackHalf2x16(packHalf2x16(vec2((mx - mn) / 15.0, 0.0))).x;
       zero = s > 0.0 ? uint(clamp(round(-mn / s), 0.0, 15.0)) : 0u;
     }

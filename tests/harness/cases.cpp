@@ -96,7 +96,8 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
   for (DType t : kTypes)
     for (const QuantFormat& f : {quant_q8(), quant_q4()})
       for (auto [n, k] : {std::pair<size_t, size_t>{1, 128}, {7, 384}, {33, 256}})
-        cases.push_back(quantize_case(rng, t, f, n, k));
+        for (bool against_input : {false, true})
+          cases.push_back(quantize_case(rng, t, f, n, k, against_input));
   for (bool dora : {false, true}) {
     cases.push_back(lora_combine_case(rng, dora, 1, 1));
     cases.push_back(lora_combine_case(rng, dora, 7, 4097));

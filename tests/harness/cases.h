@@ -48,7 +48,10 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
                          bool residual);
 OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
                          kernels::MatmulPath path);
-OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k);
+// against_input: compared with the weights it started from (quantization error),
+// else with the reference quantizer's output.
+OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k,
+                     bool against_input);
 
 // Y = X W^T for prefill: X [t, k] f32, W [n, k]. Precision F16 asks for the
 // cooperative-matrix path ("coopmat" in the shape); a device without it runs the

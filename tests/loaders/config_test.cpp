@@ -445,7 +445,7 @@ TEST(ConfigErrors, UnsupportedActivationAndQuantization) {
   expect_contains(error_of(cfg("llama",
                                R"("quantization_config":{"quant_method":"compressed-tensors",
                                   "format":"nvfp4-pack-quantized"})")),
-                  {"format is 'nvfp4-pack-quantized'", "not NVFP4"});
+                  {"format is 'nvfp4-pack-quantized'", "NVFP4"});
   expect_contains(
       error_of(cfg("llama", R"("quantization_config":{"quant_method":"bitsandbytes"})")),
       {"exactly one of load_in_4bit and load_in_8bit"});
