@@ -113,9 +113,8 @@ OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t 
                           uint32_t(n), uint32_t(k));
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
-    const HostTensor w = against_input ? in[0]
-                                       : host::ref::dequantize(host::ref::quantize(in[0], f, n, k),
-                                                               f, n, k);
+    const HostTensor w =
+        against_input ? in[0] : host::ref::dequantize(host::ref::quantize(in[0], f, n, k), f, n, k);
     HostTensor wt(DType::F32, k * n);
     for (size_t r = 0; r < n; ++r)
       for (size_t j = 0; j < k; ++j) wt.set(j * n + r, w.get(r * k + j));
