@@ -58,6 +58,19 @@ TEST_F(CliQuant, PerplexityAndKlAgainstUnquantized) {
   EXPECT_GT(q4["mean_kl"].get<double>(), 1e-6) << q4.dump();
 }
 
+TEST_F(CliQuant, InspectShowsThePlan) {
+  const test::CmdResult r =
+      test::run_vkllm("inspect " + std::string(VKLLM_DEMO_DIR) + " --quant q4");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("quant q4: 9.4 MB of weights -> 2.9 MB;"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("36 x int4 g32 f16 scales + zeros (5.00 bits/weight)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("kept model.embed_tokens.weight (token embedding, also the tied output "
+                       "head)"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST_F(CliQuant, DecodeMatchesPrefill) {
   for (const char* q : {"q8", "q4"}) {
     const std::string a = (root_ / (std::string(q) + "-prefill.st")).string();
