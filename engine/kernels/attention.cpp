@@ -31,7 +31,7 @@ uint32_t head_dim_bucket(uint32_t head_dim) {
 }  // namespace
 
 void kv_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
-               const vk::BufferRange& k, const vk::BufferRange& v, const vk::BufferRange& positions,
+               const vk::BufferRange& k, const vk::BufferRange& v, const vk::BufferRange& places,
                const vk::BufferRange& k_cache, const vk::BufferRange& v_cache) {
   static constexpr ShaderId shaders[] = {ShaderId::kv_append_f16, ShaderId::kv_append_f32};
   check_shape(shape, "kv_append");
@@ -42,12 +42,12 @@ void kv_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& sha
     uint32_t tokens, row, max_pos;
   } push{shape.tokens, shape.kv_heads * shape.head_dim, shape.max_pos};
   Grid g = grid_for((uint64_t(push.tokens) * push.row + wg - 1) / wg);
-  s.dispatch(p, {k, v, positions, k_cache, v_cache}, push, g.x, g.y);
+  s.dispatch(p, {k, v, places, k_cache, v_cache}, push, g.x, g.y);
 }
 
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,
-                       const vk::BufferRange& v_cache, const vk::BufferRange& positions,
+                       const vk::BufferRange& v_cache, const vk::BufferRange& places,
                        const vk::BufferRange& out) {
   static constexpr ShaderId shaders[] = {ShaderId::attn_prefill_f16, ShaderId::attn_prefill_f32};
   check_shape(shape, "attention_prefill");
@@ -59,7 +59,7 @@ void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionSh
                                               .workgroup = bq * bk,
                                               .spec = {bq, bk, hd, (hd + bk - 1) / bk}});
   Grid g = grid_for(uint64_t((shape.tokens + bq - 1) / bq) * shape.heads);
-  s.dispatch(p, {q, k_cache, v_cache, positions, out}, shape, g.x, g.y);
+  s.dispatch(p, {q, k_cache, v_cache, places, out}, shape, g.x, g.y);
 }
 
 uint32_t decode_splits(uint32_t max_pos) {
@@ -79,7 +79,7 @@ uint64_t decode_partial_ml_floats(const AttentionShape& shape, uint32_t splits) 
 
 void attention_decode(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                       uint32_t splits, const vk::BufferRange& q, const vk::BufferRange& k_cache,
-                      const vk::BufferRange& v_cache, const vk::BufferRange& positions,
+                      const vk::BufferRange& v_cache, const vk::BufferRange& places,
                       const vk::BufferRange& partial_o, const vk::BufferRange& partial_ml,
                       const vk::BufferRange& out) {
   static constexpr ShaderId shaders[] = {ShaderId::attn_decode_split_f16,
@@ -100,7 +100,7 @@ void attention_decode(vk::Stream& s, const AttentionKey& key, const AttentionSha
   } push{shape, splits};
   const uint64_t rows = uint64_t(shape.tokens) * shape.heads;
   Grid g = grid_for(rows * splits);
-  s.dispatch(split, {q, k_cache, v_cache, positions, partial_o, partial_ml}, push, g.x, g.y);
+  s.dispatch(split, {q, k_cache, v_cache, places, partial_o, partial_ml}, push, g.x, g.y);
   s.barrier();
 
   constexpr uint32_t combine_wg = 64;

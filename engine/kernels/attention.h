@@ -3,14 +3,19 @@
 //
 // Layouts: q and out [tokens, heads, head_dim] f32 (q already roped); k and v of
 // the current chunk [tokens, kv_heads, head_dim] f32; the per-layer caches
-// [max_pos, kv_heads, head_dim] in f16 (default) or f32 (--precision f32), row p
-// holding the key/value at position p; positions [tokens] u32.
+// [sequences * max_pos, kv_heads, head_dim] in f16 (default) or f32 (--precision
+// f32), one block of max_pos rows per sequence, row p of a block holding the
+// key/value at position p; places [2, tokens] u32: the position pos[t] of each
+// token, then base[t], the cache row where its sequence's block starts. A step may
+// mix tokens of several sequences (a batched decode); rope reads only pos.
+// A token at pos >= max_pos is padding (a batch filled up to its graph's size):
+// nothing is appended for it and its attention output is zeros.
 // Masking: the query at position pos[t] sees the keys at positions j <= pos[t],
 // and with a sliding window W > 0 only j > pos[t] - W (W keys, itself included);
 // every position it sees must have been appended. GQA/MQA: query head h reads
 // kv head h / (heads / kv_heads). Scores are scale * q.k, soft-capped as
 // cap * tanh(s / cap) when softcap > 0, then softmax over the visible keys.
-// Positions come from a buffer, so a recorded stream serves every step.
+// Places come from a buffer, so a recorded stream serves every step.
 #pragma once
 
 #include "engine/base/dtype.h"
@@ -24,7 +29,7 @@ struct AttentionShape {
   uint32_t heads;   // query heads, a multiple of kv_heads
   uint32_t kv_heads;
   uint32_t head_dim;  // at most kMaxHeadDim
-  uint32_t max_pos;   // cache rows; positions are clamped below it
+  uint32_t max_pos;   // cache rows per sequence; a token at pos >= max_pos is padding
   uint32_t window;    // sliding window in keys, 0: none
   float scale;        // 1/sqrt(head_dim), or query_pre_attn_scalar^-0.5 (Gemma 2/3)
   float softcap;      // 0: off
@@ -37,16 +42,16 @@ struct AttentionKey {
   DType cache = DType::F16;
 };
 
-// Stores k and v [tokens, kv_heads, head_dim] f32 at rows pos[t] of the caches,
-// rounded to the cache type. Rows at pos >= max_pos are skipped.
+// Stores k and v [tokens, kv_heads, head_dim] f32 at rows base[t] + pos[t] of the
+// caches, rounded to the cache type. Tokens at pos >= max_pos are skipped.
 void kv_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
-               const vk::BufferRange& k, const vk::BufferRange& v, const vk::BufferRange& positions,
+               const vk::BufferRange& k, const vk::BufferRange& v, const vk::BufferRange& places,
                const vk::BufferRange& k_cache, const vk::BufferRange& v_cache);
 
 // Prefill: every query of the chunk against the cache, tiled with online softmax.
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,
-                       const vk::BufferRange& v_cache, const vk::BufferRange& positions,
+                       const vk::BufferRange& v_cache, const vk::BufferRange& places,
                        const vk::BufferRange& out);
 
 // Decode (one or a few query tokens): the visible keys of each query are cut into
@@ -60,7 +65,7 @@ uint64_t decode_partial_o_floats(const AttentionShape& shape, uint32_t splits);
 uint64_t decode_partial_ml_floats(const AttentionShape& shape, uint32_t splits);
 void attention_decode(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                       uint32_t splits, const vk::BufferRange& q, const vk::BufferRange& k_cache,
-                      const vk::BufferRange& v_cache, const vk::BufferRange& positions,
+                      const vk::BufferRange& v_cache, const vk::BufferRange& places,
                       const vk::BufferRange& partial_o, const vk::BufferRange& partial_ml,
                       const vk::BufferRange& out);
 

@@ -35,12 +35,12 @@ TensorId Forward::ids() {
   return ids_;
 }
 
-TensorId Forward::positions() {
-  auto it = positions_.find(g.device());
-  if (it != positions_.end()) return it->second;
-  TensorId p = g.input(fmt::format("positions@{}", g.device()), DType::U32, {shape.tokens});
-  positions_.emplace(g.device(), p);
-  positions_list_.push_back(p);
+TensorId Forward::places() {
+  auto it = places_.find(g.device());
+  if (it != places_.end()) return it->second;
+  TensorId p = g.input(fmt::format("places@{}", g.device()), DType::U32, {2, shape.tokens});
+  places_.emplace(g.device(), p);
+  places_list_.push_back(p);
   return p;
 }
 

@@ -59,7 +59,7 @@ struct ForwardResources {
   // Per device, minStorageBufferOffsetAlignment: a block of rows bound on its own
   // (a fused weight's q, k, v) must start at a multiple of it.
   std::vector<uint64_t> offset_alignment;
-  // Per layer: the KV cache [ctx, kv_heads, head_dim] on the layer's device.
+  // Per layer: the KV cache [sequences * ctx, kv_heads, head_dim] on the layer's device.
   std::vector<vk::BufferRange> k_cache, v_cache;
   // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.
   std::function<vk::BufferRange(int device, int rope, bool sin)> rope_table;
@@ -69,7 +69,7 @@ struct ForwardShape {
   uint32_t tokens = 1;       // tokens of this step
   bool decode = false;       // split-K decode attention (tokens == 1)
   bool all_logits = true;    // logits for every token, else only the last
-  uint32_t ctx = 0;          // KV cache rows
+  uint32_t ctx = 0;          // KV cache rows per sequence
   DType cache = DType::F16;  // F32 (--precision f32) also keeps matrix products exact
 };
 
@@ -88,11 +88,13 @@ class Forward {
   void final_norm() { g.set_device(placement_.norm); }
   void lm_head() { g.set_device(placement_.lm_head); }
 
-  // Token ids u32 [tokens] (on the embedding's device) and positions u32 [tokens]
-  // (one input per device that needs them; the session writes them all).
+  // Token ids u32 [tokens] (on the embedding's device) and places u32 [2, tokens]:
+  // each token's position, then the KV-cache row where its sequence's block starts
+  // (engine/kernels/attention.h); one input per device that needs them, the session
+  // writes them all.
   TensorId ids();
-  TensorId positions();
-  const std::vector<TensorId>& position_inputs() const { return positions_list_; }
+  TensorId places();
+  const std::vector<TensorId>& place_inputs() const { return places_list_; }
 
   // A weight as a graph tensor on the current device; `has` for optional ones
   // (biases). rows: a block of rows of a fused weight (Phi-3's qkv_proj).
@@ -129,8 +131,8 @@ class Forward {
   const Placement& placement_;
   const ForwardResources& res_;
   TensorId ids_ = ~0u;
-  std::map<int, TensorId> positions_;
-  std::vector<TensorId> positions_list_;
+  std::map<int, TensorId> places_;
+  std::vector<TensorId> places_list_;
   std::map<std::pair<int, size_t>, TensorId> weight_tensors_;
   std::map<std::pair<int, int>, TensorId> rope_tensors_;
   // Weight tensors and where they come from: the weight's index and, for a block

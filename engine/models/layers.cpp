@@ -33,7 +33,7 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) 
   const model::ModelConfig& c = f.cfg;
   const uint32_t heads = uint32_t(c.num_heads), kv_heads = uint32_t(c.num_kv_heads);
   const uint32_t hd = uint32_t(c.head_dim), rot = uint32_t(c.rope(il).rotary_dim);
-  TensorId pos = f.positions();
+  TensorId pos = f.places();  // rope reads the positions, attention the cache rows too
   q = ops::rope(f.g, Forward::name("q_rope", il), q, pos, f.rope_cos(il), f.rope_sin(il), heads, hd,
                 rot);
   k = ops::rope(f.g, Forward::name("k_rope", il), k, pos, f.rope_cos(il), f.rope_sin(il), kv_heads,

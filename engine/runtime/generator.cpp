@@ -98,9 +98,7 @@ SamplingParams default_sampling(const model::ModelFolder& folder) {
 Generator::Generator(Session& session, const tok::Tokenizer* tokenizer)
     : session_(session), tokenizer_(tokenizer) {}
 
-namespace {
-// The chunk sizes a prefill of `tokens` runs as, largest first (1: the decode graph).
-std::vector<uint32_t> chunk_sizes(size_t tokens) {
+std::vector<uint32_t> prefill_chunks(size_t tokens) {
   std::vector<uint32_t> sizes;
   while (tokens > 0) {
     uint32_t n = 1;
@@ -114,18 +112,17 @@ std::vector<uint32_t> chunk_sizes(size_t tokens) {
   }
   return sizes;
 }
-}  // namespace
 
 void Generator::prepare(uint32_t prompt_tokens) {
   session_.prepare(1, true, false);
-  for (uint32_t n : chunk_sizes(std::min(prompt_tokens, session_.ctx())))
+  for (uint32_t n : prefill_chunks(std::min(prompt_tokens, session_.ctx())))
     if (n > 1) session_.prepare(n, false, false);
 }
 
 std::vector<float> Generator::prefill(std::span<const uint32_t> ids) {
   std::vector<float> logits;
   size_t done = 0;
-  for (uint32_t n : chunk_sizes(ids.size())) {
+  for (uint32_t n : prefill_chunks(ids.size())) {
     auto chunk = ids.subspan(done, n);
     logits = session_.forward(chunk, uint32_t(cached_.size()), false, n == 1);
     cached_.insert(cached_.end(), chunk.begin(), chunk.end());

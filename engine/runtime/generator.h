@@ -65,6 +65,10 @@ std::vector<uint32_t> default_eos_ids(const model::ModelFolder& folder,
 // file is silent.
 SamplingParams default_sampling(const model::ModelFolder& folder);
 
+// The chunk sizes a prefill of `tokens` runs as, largest first, from a few fixed
+// sizes (each records one graph, once); 1 is the decode graph.
+std::vector<uint32_t> prefill_chunks(size_t tokens);
+
 class Generator {
  public:
   // `tokenizer` may be null (ids only; stop strings are then refused).

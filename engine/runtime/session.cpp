@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <tuple>
 
 #include "engine/base/error.h"
@@ -14,7 +15,7 @@ namespace vkllm::runtime {
 struct Session::Step {
   std::unique_ptr<graph::Executor> exec;
   graph::TensorId ids = 0, logits = 0;
-  std::vector<graph::TensorId> positions;
+  std::vector<graph::TensorId> places;
   std::vector<std::pair<std::string, graph::TensorId>> dumps;
 };
 
@@ -45,6 +46,7 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
          cfg.num_layers);
   ctx_ = opts_.ctx ? opts_.ctx : uint32_t(cfg.max_position_embeddings);
   if (ctx_ == 0) fail("session: {}: no context length (pass --ctx)", folder_.dir.string());
+  if (opts_.sequences == 0) fail("session: at least one sequence (KV cache slot) is needed");
   const bool tied = !folder_.weights.find(model::WeightRole::LmHead);
   const size_t n = devices_.size();
 
@@ -94,18 +96,26 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
     }
   }
 
-  // KV caches on each layer's device, zeroed (rows are written before they are read).
+  // KV caches on each layer's device.
   const uint64_t row = uint64_t(cfg.num_kv_heads) * uint64_t(cfg.head_dim);
-  const uint64_t cache_bytes = uint64_t(ctx_) * row * dtype_size(opts_.cache);
+  const uint64_t cache_bytes = uint64_t(opts_.sequences) * ctx_ * row * dtype_size(opts_.cache);
   for (int il = 0; il < cfg.num_layers; ++il) {
     vk::Device& dev = *devices_[size_t(placement_.layers[size_t(il)])];
     if (cache_bytes > dev.info().max_storage_buffer_range)
       fail(
-          "session: the KV cache of one layer ({} tokens, {} bytes) exceeds what one binding "
-          "of {} covers ({} bytes); use a smaller --ctx",
-          ctx_, cache_bytes, dev.info().name, dev.info().max_storage_buffer_range);
+          "session: the KV cache of one layer ({} sequences of {} tokens, {} bytes) exceeds "
+          "what one binding of {} covers ({} bytes); use a smaller --ctx or fewer sequences",
+          opts_.sequences, ctx_, cache_bytes, dev.info().name, dev.info().max_storage_buffer_range);
     k_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (keys) of layer {}", il)));
     v_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (values) of layer {}", il)));
+    // Zeros: a prefill tile whose queries belong to several sequences reads the rows
+    // between them with weight 0, and 0 times a stale NaN would be NaN.
+    vk::Stream s(dev);
+    s.begin();
+    s.fill(k_cache_.back(), 0, cache_bytes, 0);
+    s.fill(v_cache_.back(), 0, cache_bytes, 0);
+    s.end();
+    s.submit_and_wait();
   }
 
   // Rope tables, per device and rope setting, computed in double.
@@ -161,7 +171,7 @@ void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
   for (size_t d = 0; d < devices_.size(); ++d) {
     uint64_t layers = 0;
     for (int dev : placement_.layers) layers += dev == int(d);
-    const uint64_t kv = 2 * layers * uint64_t(ctx_) * uint64_t(cfg.num_kv_heads) *
+    const uint64_t kv = 2 * layers * uint64_t(opts_.sequences) * ctx_ * uint64_t(cfg.num_kv_heads) *
                         uint64_t(cfg.head_dim) * dtype_size(opts_.cache);
     const uint64_t need = weight_bytes[d] + kv;
     uint64_t free = 0;
@@ -169,11 +179,12 @@ void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
       if (h.device_local) free = std::max(free, h.budget > h.usage ? h.budget - h.usage : 0);
     if (free && need > free)
       fail(
-          "session: {} needs {} bytes ({:.2f} GiB: weights {:.2f} GiB, KV cache of {} tokens "
-          "{:.2f} GiB) but has {} bytes ({:.2f} GiB) free; use a smaller --ctx, "
-          "--precision f16 for the cache, or a device map over more devices",
+          "session: {} needs {} bytes ({:.2f} GiB: weights {:.2f} GiB, KV cache of {} x {} "
+          "tokens {:.2f} GiB) but has {} bytes ({:.2f} GiB) free; use a smaller --ctx, "
+          "fewer sequences (--parallel), --precision f16 for the cache, or a device map over "
+          "more devices",
           devices_[d]->info().name, need, double(need) / (1 << 30),
-          double(weight_bytes[d]) / (1 << 30), ctx_, double(kv) / (1 << 30), free,
+          double(weight_bytes[d]) / (1 << 30), opts_.sequences, ctx_, double(kv) / (1 << 30), free,
           double(free) / (1 << 30));
   }
 }
@@ -192,7 +203,7 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
   auto step = std::make_unique<Step>();
   step->logits = models::builder_for(folder_.config.family)(f);
   step->ids = f.ids();
-  step->positions = f.position_inputs();
+  step->places = f.place_inputs();
   graph::Graph graph = g.finish();
   for (const std::string& name : opts_.dump) {
     graph::TensorId id = graph.find(name);
@@ -209,24 +220,55 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
 
 std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t first_pos,
                                     bool all_logits, bool decode) {
-  const model::ModelConfig& cfg = folder_.config;
-  if (ids.empty()) fail("session: no tokens to run");
   if (decode && ids.size() != 1) fail("session: a decode step takes one token");
+  std::vector<TokenPlace> places(ids.size());
+  for (size_t i = 0; i < places.size(); ++i) places[i] = {0, first_pos + uint32_t(i)};
   if (uint64_t(first_pos) + ids.size() > ctx_)
     fail("session: positions {}..{} do not fit the context of {} tokens (--ctx)", first_pos,
          first_pos + ids.size() - 1, ctx_);
-  for (size_t i = 0; i < ids.size(); ++i)
+  return forward(ids, places, all_logits, decode);
+}
+
+std::vector<float> Session::forward(std::span<const uint32_t> ids,
+                                    std::span<const TokenPlace> places, bool all_logits,
+                                    bool decode) {
+  const model::ModelConfig& cfg = folder_.config;
+  if (ids.empty()) fail("session: no tokens to run");
+  if (places.size() != ids.size())
+    fail("session: {} tokens but {} places for them", ids.size(), places.size());
+  // A batched decode step runs the graph of the next power of two, so that a server
+  // records a handful of graphs; the rows past `ids` are padding (engine/kernels/
+  // attention.h: nothing is appended for them).
+  const size_t n = ids.size();
+  const size_t tokens = decode && n > 1 ? std::bit_ceil(n) : n;
+  if (decode && n > 1 && !all_logits)
+    fail("session: a batched decode step returns the logits of every row (all_logits)");
+  std::vector<uint32_t> padded_ids(ids.begin(), ids.end());
+  padded_ids.resize(tokens, 0);
+  // [2, tokens]: positions, then the first cache row of each token's sequence.
+  std::vector<uint32_t> rows(2 * tokens, 0);
+  for (size_t i = n; i < tokens; ++i) rows[i] = ctx_;
+  for (size_t i = 0; i < n; ++i) {
     if (ids[i] >= uint64_t(cfg.vocab_size))
       fail("session: token id {} at index {} is not below the vocabulary size {}", ids[i], i,
            cfg.vocab_size);
-  Step& s = step(uint32_t(ids.size()), decode, all_logits);
-  std::vector<uint32_t> pos(ids.size());
-  for (size_t i = 0; i < pos.size(); ++i) pos[i] = first_pos + uint32_t(i);
-  s.exec->write(s.ids, std::as_bytes(ids));
-  for (graph::TensorId p : s.positions) s.exec->write(p, std::as_bytes(std::span(pos)));
+    if (places[i].sequence >= opts_.sequences)
+      fail("session: token {} is for sequence {}, the session holds {}", i, places[i].sequence,
+           opts_.sequences);
+    if (places[i].pos >= ctx_)
+      fail("session: position {} of token {} does not fit the context of {} tokens (--ctx)",
+           places[i].pos, i, ctx_);
+    rows[i] = places[i].pos;
+    rows[tokens + i] = places[i].sequence * ctx_;
+  }
+  Step& s = step(uint32_t(tokens), decode, all_logits);
+  s.exec->write(s.ids, std::as_bytes(std::span(padded_ids)));
+  for (graph::TensorId p : s.places) s.exec->write(p, std::as_bytes(std::span(rows)));
   s.exec->run();
   last_ = &s;
-  return s.exec->read_as<float>(s.logits);
+  std::vector<float> logits = s.exec->read_as<float>(s.logits);
+  if (tokens > n) logits.resize(logits.size() / tokens * n);
+  return logits;
 }
 
 std::map<std::string, Session::Dump> Session::dumps() const {

@@ -20,7 +20,8 @@
 namespace vkllm::runtime {
 
 struct SessionOptions {
-  uint32_t ctx = 0;               // KV cache rows; 0: max_position_embeddings
+  uint32_t ctx = 0;               // KV cache rows per sequence; 0: max_position_embeddings
+  uint32_t sequences = 1;         // KV caches side by side (slots of a batched server)
   DType cache = DType::F16;       // F32 with --precision f32
   bool profile = false;           // per-op GPU times (Session::profile)
   bool progress = false;          // upload progress bar
@@ -33,6 +34,12 @@ struct SessionOptions {
   std::string quant;
 };
 
+// Where a token of a step goes: its sequence (a KV cache slot) and position there.
+struct TokenPlace {
+  uint32_t sequence = 0;
+  uint32_t pos = 0;
+};
+
 class Session {
  public:
   // devices[i] is device i of the placement.
@@ -42,6 +49,7 @@ class Session {
 
   const model::ModelConfig& config() const { return folder_.config; }
   uint32_t ctx() const { return ctx_; }
+  uint32_t sequences() const { return opts_.sequences; }
   uint64_t weight_bytes() const { return weight_bytes_; }
   // Weight bytes one decode step reads: every weight but the token embedding
   // table, of which it gathers one row (all of it when the output projection is
@@ -56,6 +64,11 @@ class Session {
   // Returns logits [ids.size(), vocab] (all_logits) or [1, vocab] (the last).
   std::vector<float> forward(std::span<const uint32_t> ids, uint32_t first_pos, bool all_logits,
                              bool decode = false);
+  // The general step: token i at places[i], in any mix of sequences, each having run
+  // every earlier position of its own. `decode`: the split-K attention, which suits
+  // one query per sequence (a batched decode step); else the tiled prefill attention.
+  std::vector<float> forward(std::span<const uint32_t> ids, std::span<const TokenPlace> places,
+                             bool all_logits, bool decode);
 
   // Records the graph of a step shape now (pipelines included) rather than at
   // its first forward call.

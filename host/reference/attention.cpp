@@ -7,11 +7,14 @@ namespace vkllm::host::ref {
 
 namespace {
 
-// [first, end) of the keys a query at `pos` sees.
-std::pair<size_t, size_t> visible_keys(uint32_t pos, const AttentionParams& a) {
-  size_t end = std::min<size_t>(pos, a.max_pos - 1) + 1;
+// [first, end): the cache rows of the keys token t sees.
+std::pair<size_t, size_t> visible_keys(const std::vector<uint32_t>& places, size_t t,
+                                       const AttentionParams& a) {
+  const size_t tokens = places.size() / 2, base = places[tokens + t];
+  if (places[t] >= a.max_pos) return {0, 0};  // padding
+  size_t end = size_t(places[t]) + 1;
   size_t first = a.window > 0 && end > a.window ? end - a.window : 0;
-  return {first, end};
+  return {base + first, base + end};
 }
 
 // Scores of query (t, h) against keys [first, end), after scaling and soft-capping.
@@ -41,24 +44,34 @@ void weighted_values(std::vector<double>& o, const std::vector<double>& w,
 
 }  // namespace
 
+std::vector<uint32_t> places(const std::vector<uint32_t>& pos, const std::vector<uint32_t>& base) {
+  std::vector<uint32_t> p = pos;
+  for (size_t t = 0; t < pos.size(); ++t) p.push_back(base.empty() ? 0 : base[t]);
+  return p;
+}
+
 void kv_append(HostTensor& k_cache, HostTensor& v_cache, const HostTensor& k, const HostTensor& v,
-               const std::vector<uint32_t>& pos, size_t kv_heads, size_t head_dim) {
-  size_t row = kv_heads * head_dim, max_pos = k_cache.count / row;
-  for (size_t t = 0; t < pos.size(); ++t) {
-    if (pos[t] >= max_pos) continue;
+               const std::vector<uint32_t>& places, size_t kv_heads, size_t head_dim,
+               size_t max_pos) {
+  const size_t row = kv_heads * head_dim, tokens = places.size() / 2;
+  for (size_t t = 0; t < tokens; ++t) {
+    if (places[t] >= max_pos) continue;
+    const size_t at = places[tokens + t] + places[t];
     for (size_t i = 0; i < row; ++i) {
-      k_cache.set(pos[t] * row + i, k.get(t * row + i));
-      v_cache.set(pos[t] * row + i, v.get(t * row + i));
+      k_cache.set(at * row + i, k.get(t * row + i));
+      v_cache.set(at * row + i, v.get(t * row + i));
     }
   }
 }
 
 HostTensor attention(const HostTensor& q, const HostTensor& k_cache, const HostTensor& v_cache,
-                     const std::vector<uint32_t>& pos, const AttentionParams& a) {
-  HostTensor out(DType::F32, pos.size() * a.heads * a.head_dim);
-  for (size_t t = 0; t < pos.size(); ++t)
+                     const std::vector<uint32_t>& places, const AttentionParams& a) {
+  const size_t tokens = places.size() / 2;
+  HostTensor out(DType::F32, tokens * a.heads * a.head_dim);
+  for (size_t t = 0; t < tokens; ++t)
     for (size_t h = 0; h < a.heads; ++h) {
-      auto [first, end] = visible_keys(pos[t], a);
+      auto [first, end] = visible_keys(places, t, a);
+      if (first == end) continue;  // padding: zeros
       std::vector<double> s = scores(q, k_cache, t, h, first, end, a);
       double m = *std::max_element(s.begin(), s.end()), l = 0;
       for (double& x : s) l += x = std::exp(x - m);
@@ -71,14 +84,15 @@ HostTensor attention(const HostTensor& q, const HostTensor& k_cache, const HostT
 }
 
 AttentionPartials attention_partials(const HostTensor& q, const HostTensor& k_cache,
-                                     const HostTensor& v_cache, const std::vector<uint32_t>& pos,
+                                     const HostTensor& v_cache, const std::vector<uint32_t>& places,
                                      const AttentionParams& a, size_t splits) {
-  size_t records = pos.size() * a.heads * splits;
+  const size_t tokens = places.size() / 2;
+  size_t records = tokens * a.heads * splits;
   AttentionPartials r{HostTensor(DType::F32, records * a.head_dim),
                       HostTensor(DType::F32, records * 2)};
-  for (size_t t = 0; t < pos.size(); ++t)
+  for (size_t t = 0; t < tokens; ++t)
     for (size_t h = 0; h < a.heads; ++h) {
-      auto [first, end] = visible_keys(pos[t], a);
+      auto [first, end] = visible_keys(places, t, a);
       size_t len = (end - first + splits - 1) / splits;
       for (size_t c = 0; c < splits; ++c) {
         size_t rec = (t * a.heads + h) * splits + c;

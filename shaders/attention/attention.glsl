@@ -1,7 +1,9 @@
 // Shared by the attention kernels: the keys a query sees, soft-capping, and the
 // finite "minus infinity" that keeps online-softmax rescaling free of NaNs.
 // Push constants common to the prefill and decode kernels (engine/kernels/attention.h
-// AttentionShape mirrors them): caches are [max_pos, kv_heads, head_dim].
+// AttentionShape mirrors them): caches are [sequences * max_pos, kv_heads, head_dim];
+// places [2, tokens]: the position of token t, then the cache row of its sequence's
+// position 0 (base[t] = pos[tokens + t]).
 
 // Below every real score: exp(NEG_BIG - m) is 0 for a real m, exp(NEG_BIG - NEG_BIG) is 1.
 const float NEG_BIG = -1.0e30;

@@ -4,7 +4,7 @@
 // chunk's partial result: the max m of its scores, l = sum exp(s - m) and the
 // un-normalized o = sum exp(s - m) v; decode_combine.comp merges the chunks.
 // Same inputs and masking as prefill.comp: q [tokens, heads, head_dim] f32, caches
-// [max_pos, kv_heads, head_dim] in f16 or f32 (A_*). Outputs, record
+// [sequences * max_pos, kv_heads, head_dim] in f16 or f32 (A_*), places [2, tokens]. Outputs, record
 // i = (t * heads + h) * splits + chunk: part_o [i, head_dim], part_ml [i, 2] = (m, l);
 // an empty chunk writes m = l = 0 and o = 0.
 // Keys go through in tiles of TILE (= the workgroup size): each subgroup scores
@@ -66,10 +66,13 @@ void main() {
   const uint hd = p.head_dim, kv_row = p.kv_heads * hd, tid = gl_LocalInvocationID.x;
 
   for (uint d = tid; d < hd; d += TILE) qs[d] = q[th * hd + d] * p.scale;
-  const uint at = min(pos[t], p.max_pos - 1);
-  const uint lo = first_key(at, p.window), n = at + 1 - lo;
-  const uint len = (n + p.splits - 1) / p.splits;
-  const uint begin = min(lo + chunk * len, at + 1), end = min(begin + len, at + 1);
+  const uint at = min(pos[t], p.max_pos - 1), rows = pos[p.tokens + t];
+  const uint lo = first_key(at, p.window);
+  const uint last = pos[t] < p.max_pos ? at + 1 : lo;  // padding sees no key
+  const uint len = (last - lo + p.splits - 1) / p.splits;
+  // Cache rows [begin, end) of this chunk.
+  const uint begin = rows + min(lo + chunk * len, last);
+  const uint end = rows + min(lo + chunk * len + len, last);
   barrier();
 
   float m = NEG_BIG, l = 0.0;  // l: this thread's share of the sum

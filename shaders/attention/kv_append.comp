@@ -1,7 +1,8 @@
 #version 450
 // KV-cache append: k and v of the current chunk [tokens, kv_heads, head_dim] f32
-// are stored at rows pos[t] of the caches [max_pos, kv_heads, head_dim], element
-// type f16 or f32 (D_*), rounded to nearest even. Rows at pos >= max_pos are skipped.
+// are stored at rows base[t] + pos[t] of the caches [sequences * max_pos, kv_heads,
+// head_dim], element type f16 or f32 (D_*), rounded to nearest even. Tokens at
+// pos >= max_pos are skipped. Places: pos[t] then base[t] = pos[tokens + t].
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "grid.glsl"
@@ -20,6 +21,7 @@ void main() {
   const uint t = id / p.row, i = id % p.row;
   const uint at = pos[t];
   if (at >= p.max_pos) return;
-  kc[at * p.row + i] = D_STORE(k[id]);
-  vc[at * p.row + i] = D_STORE(v[id]);
+  const uint dst = (pos[p.tokens + t] + at) * p.row + i;
+  kc[dst] = D_STORE(k[id]);
+  vc[dst] = D_STORE(v[id]);
 }

@@ -1,12 +1,15 @@
 #version 450
 // Prefill attention, FlashAttention-style: q [tokens, heads, head_dim] f32 (roped)
-// attends the caches [max_pos, kv_heads, head_dim] (f16 or f32, A_*), causally by
-// position (query t sees keys j <= pos[t], and j > pos[t] - window when window > 0);
+// attends the caches [sequences * max_pos, kv_heads, head_dim] (f16 or f32, A_*),
+// causally by position (query t sees keys j <= pos[t], and j > pos[t] - window when
+// window > 0, at cache rows base[t] + j; a query at pos >= max_pos is padding and
+// gets zeros);
 // out [tokens, heads, head_dim] f32. Query head h reads kv head h / (heads / kv_heads).
 // A workgroup takes BQ queries of one head; keys stream through shared memory in
 // tiles of BK with a running max and sum per query row (online softmax). Thread
 // (r, c) scores query r against key c of the tile, then accumulates output dims
-// c, c + BK, ... of query r.
+// c, c + BK, ... of query r. Keys are walked in cache rows, so a tile whose queries
+// belong to different sequences stays correct (only slower).
 #extension GL_GOOGLE_include_directive : require
 #include "types.glsl"
 #include "grid.glsl"
@@ -35,6 +38,7 @@ shared float vs[BK * HD_MAX];
 shared float ss[BQ * BK];  // scores of the tile
 shared float ps[BQ * BK];  // their exp(s - m)
 shared uint qpos[BQ];
+shared uint qbase[BQ];  // cache row of the query's position 0
 
 void main() {
   const uint wg = linear_workgroup();
@@ -51,17 +55,22 @@ void main() {
     const uint qr = e / hd, d = e % hd;
     qs[qr * stride + d] = qr < nq ? q[((t0 + qr) * p.heads + head) * hd + d] * p.scale : 0.0;
   }
-  if (tid < BQ) qpos[tid] = tid < nq ? min(pos[t0 + tid], p.max_pos - 1) : 0;
+  if (tid < BQ) {
+    const bool real = tid < nq && pos[t0 + tid] < p.max_pos;  // else padding: sees no key
+    qpos[tid] = real ? pos[t0 + tid] : 0xffffffffu;
+    qbase[tid] = real ? pos[p.tokens + t0 + tid] : 0;
+  }
   barrier();
 
-  // The keys any query of the tile sees: [kbegin, kend).
+  // The cache rows any query of the tile sees: [kbegin, kend).
   uint kbegin = 0xffffffffu, kend = 0;
-  for (uint i = 0; i < nq; ++i) {
-    kbegin = min(kbegin, first_key(qpos[i], p.window));
-    kend = max(kend, qpos[i] + 1);
-  }
-  const bool valid = r < nq;
-  const uint my_pos = qpos[r], my_first = first_key(my_pos, p.window);
+  for (uint i = 0; i < nq; ++i)
+    if (qpos[i] != 0xffffffffu) {
+      kbegin = min(kbegin, qbase[i] + first_key(qpos[i], p.window));
+      kend = max(kend, qbase[i] + qpos[i] + 1);
+    }
+  const bool valid = r < nq && qpos[r] != 0xffffffffu;
+  const uint my_last = qbase[r] + qpos[r], my_first = qbase[r] + first_key(qpos[r], p.window);
 
   float m = NEG_BIG, l = 0.0;
   float acc[DPT];
@@ -82,7 +91,7 @@ void main() {
     barrier();
 
     const uint key = k0 + c;
-    const bool visible = valid && key >= my_first && key <= my_pos;
+    const bool visible = valid && key >= my_first && key <= my_last;
     float s = NEG_BIG;
     if (visible) {
       float dot = 0.0;
@@ -114,8 +123,8 @@ void main() {
     barrier();  // before the next tile overwrites ks, vs, ss and ps
   }
 
-  if (!valid) return;
-  const float inv_l = l > 0.0 ? 1.0 / l : 0.0;
+  if (r >= nq) return;
+  const float inv_l = l > 0.0 ? 1.0 / l : 0.0;  // padding writes zeros
   const uint dst = ((t0 + r) * p.heads + head) * hd;
   for (uint i = 0; i < DPT; ++i) {
     const uint d = c + i * BK;

@@ -107,6 +107,7 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(kv_append_case(rng, c, 1, 1, 1, 0));
     cases.push_back(kv_append_case(rng, c, 13, 3, 64, 7));
     cases.push_back(kv_append_case(rng, c, 14, 2, 128, 0));
+    cases.push_back(kv_append_case(rng, c, 11, 2, 24, 30, 3));  // a batched step
   }
   using A = AttentionCaseShape;
   const A attention[] = {
@@ -129,12 +130,44 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       cases.push_back(attention_prefill_case(rng, a, false));
       cases.push_back(attention_prefill_case(rng, a, true));
     }
+  // Queries of several sequences in one launch (tiles mix sequences).
+  for (DType c : {DType::F16, DType::F32}) {
+    cases.push_back(attention_prefill_case(rng,
+                                           {.cache = c,
+                                            .tokens = 37,
+                                            .heads = 4,
+                                            .kv_heads = 2,
+                                            .head_dim = 64,
+                                            .sequences = 3,
+                                            .padded = 2,
+                                            .first_pos = 9,
+                                            .window = 20},
+                                           false));
+    cases.push_back(attention_prefill_case(
+        rng, {.cache = c, .tokens = 5, .heads = 2, .kv_heads = 1, .head_dim = 40, .sequences = 5},
+        false));
+  }
   // Decode: one query deep into the cache, with default and awkward splits.
   const A decode[] = {
       {.tokens = 1, .heads = 1, .kv_heads = 1, .head_dim = 1},
       {.tokens = 1, .heads = 8, .kv_heads = 2, .head_dim = 128, .first_pos = 300},
       {.tokens = 1, .heads = 4, .kv_heads = 4, .head_dim = 64, .first_pos = 1000, .window = 129},
       {.tokens = 3, .heads = 6, .kv_heads = 3, .head_dim = 256, .first_pos = 77, .softcap = 30.0f},
+      // A batched decode step: one query of each of 6 sequences, at different depths.
+      {.tokens = 6,
+       .heads = 8,
+       .kv_heads = 2,
+       .head_dim = 64,
+       .sequences = 6,
+       .padded = 1,
+       .first_pos = 150},
+      {.tokens = 9,
+       .heads = 4,
+       .kv_heads = 4,
+       .head_dim = 32,
+       .sequences = 4,
+       .first_pos = 40,
+       .window = 17},
   };
   for (DType c : {DType::F16, DType::F32})
     for (A a : decode) {

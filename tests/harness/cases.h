@@ -69,18 +69,24 @@ std::vector<OpCase> matmul_cases(std::mt19937& rng);
 std::vector<OpCase> matmul_perf_cases(std::mt19937& rng);
 
 // Attention: `tokens` queries at positions first_pos.. against a cache holding
-// every position up to the last query (engine/kernels/attention.h).
+// every position up to the last query (engine/kernels/attention.h). With several
+// sequences, query t belongs to sequence (sequences - 1 - t % sequences), whose
+// rows start at its index * max_pos (a batched step over separate caches).
 struct AttentionCaseShape {
   DType cache = DType::F16;
   size_t tokens = 1, heads = 1, kv_heads = 1, head_dim = 64;
+  size_t sequences = 1;
+  size_t padded = 0;  // trailing tokens at pos >= max_pos (padding: zeros, no keys)
   uint32_t first_pos = 0;
   uint32_t window = 0;  // 0: no sliding window
   float softcap = 0;    // 0: off
   float scale = 0;      // 0: 1/sqrt(head_dim)
 };
+// sequences > 1: token t goes to sequence t % sequences of a cache of that many.
 OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
-                      size_t head_dim, uint32_t first_pos);
-// with_append: the launch appends this chunk (and the previous one) first.
+                      size_t head_dim, uint32_t first_pos, size_t sequences = 1);
+// with_append (one sequence only): the launch appends this chunk (and the previous
+// one) first.
 OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bool with_append);
 // splits 0: kernels::decode_splits' default.
 OpCase attention_decode_case(std::mt19937& rng, const AttentionCaseShape& a, uint32_t splits);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/base/error.h"
 #include "engine/kernels/attention.h"
 #include "host/reference/attention.h"
 #include "tests/harness/cases.h"
@@ -17,10 +18,12 @@ constexpr float kPoison = 16.0f;
 constexpr uint32_t kSpareRows = 5;
 
 std::string describe(const AttentionCaseShape& a) {
-  return fmt::format("{} tokens={} heads={}/{} head_dim={} pos={}{}{}", dtype_name(a.cache),
+  return fmt::format("{} tokens={} heads={}/{} head_dim={} pos={}{}{}{}{}", dtype_name(a.cache),
                      a.tokens, a.heads, a.kv_heads, a.head_dim, a.first_pos,
                      a.window ? fmt::format(" window={}", a.window) : "",
-                     a.softcap > 0 ? fmt::format(" cap={}", a.softcap) : "");
+                     a.softcap > 0 ? fmt::format(" cap={}", a.softcap) : "",
+                     a.sequences > 1 ? fmt::format(" sequences={}", a.sequences) : "",
+                     a.padded ? fmt::format(" padded={}", a.padded) : "");
 }
 
 kernels::AttentionShape engine_shape(const AttentionCaseShape& a, uint32_t max_pos) {
@@ -52,10 +55,24 @@ HostTensor random_q(std::mt19937& rng, const AttentionCaseShape& a) {
                        a.softcap > 0 ? 90.0f : 4.0f);
 }
 
-// A cache [max_pos, kv_heads, head_dim] with rows below `filled` random and the rest poison.
-HostTensor cache_tensor(std::mt19937& rng, DType t, size_t max_pos, size_t row, size_t filled) {
-  HostTensor c = random_tensor(rng, t, max_pos * row);
-  for (size_t i = filled * row; i < max_pos * row; ++i) c.set(i, kPoison);
+// Places [2, tokens] of an attention case: positions first_pos.., and each query's
+// sequence's first cache row (AttentionCaseShape).
+std::vector<uint32_t> case_places(const AttentionCaseShape& a, uint32_t max_pos) {
+  std::vector<uint32_t> base(a.tokens);
+  for (size_t t = 0; t < a.tokens; ++t)
+    base[t] = uint32_t(a.sequences - 1 - t % a.sequences) * max_pos;
+  std::vector<uint32_t> pos = positions(a.first_pos, a.tokens);
+  for (size_t t = a.tokens - a.padded; t < a.tokens; ++t) pos[t] = max_pos + uint32_t(t);
+  return host::ref::places(pos, base);
+}
+
+// Caches [sequences * max_pos, kv_heads, head_dim]: in each sequence's block the rows
+// below `filled` random and the rest poison.
+HostTensor cache_tensor(std::mt19937& rng, DType t, size_t max_pos, size_t row, size_t filled,
+                        size_t sequences = 1) {
+  HostTensor c = random_tensor(rng, t, sequences * max_pos * row);
+  for (size_t s = 0; s < sequences; ++s)
+    for (size_t i = filled * row; i < max_pos * row; ++i) c.set(s * max_pos * row + i, kPoison);
   return c;
 }
 
@@ -66,23 +83,26 @@ constexpr double kAttentionBound = 1e-10;
 }  // namespace
 
 OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
-                      size_t head_dim, uint32_t first_pos) {
+                      size_t head_dim, uint32_t first_pos, size_t sequences) {
   OpCase c;
   c.op = "kv_append";
-  c.shape = fmt::format("{} tokens={} kv_heads={} head_dim={} pos={}", dtype_name(cache), tokens,
-                        kv_heads, head_dim, first_pos);
+  c.shape = fmt::format("{} tokens={} kv_heads={} head_dim={} pos={} sequences={}",
+                        dtype_name(cache), tokens, kv_heads, head_dim, first_pos, sequences);
   const size_t row = kv_heads * head_dim;
   const uint32_t max_pos = first_pos + uint32_t(tokens) + kSpareRows;
   std::vector<uint32_t> pos(tokens);  // a permutation: rows in any order
   for (size_t t = 0; t < tokens; ++t) pos[t] = first_pos + uint32_t((t * 7) % tokens);
   if (tokens % 7 == 0) pos = positions(first_pos, tokens);
+  std::vector<uint32_t> base(tokens);
+  for (size_t t = 0; t < tokens; ++t) base[t] = uint32_t(t % sequences) * max_pos;
+  const size_t rows = sequences * max_pos;
   c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
   c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
-  c.inputs.push_back(HostTensor::from_u32(pos));
-  c.inputs.push_back(cache_tensor(rng, cache, max_pos, row, max_pos));  // earlier contents
-  c.inputs.push_back(cache_tensor(rng, cache, max_pos, row, max_pos));
-  c.outputs.push_back({cache, max_pos * row});
-  c.outputs.push_back({cache, max_pos * row});
+  c.inputs.push_back(HostTensor::from_u32(host::ref::places(pos, base)));
+  c.inputs.push_back(cache_tensor(rng, cache, rows, row, rows));  // earlier contents
+  c.inputs.push_back(cache_tensor(rng, cache, rows, row, rows));
+  c.outputs.push_back({cache, rows * row});
+  c.outputs.push_back({cache, rows * row});
   kernels::AttentionShape shape{uint32_t(tokens),
                                 uint32_t(kv_heads),
                                 uint32_t(kv_heads),
@@ -99,7 +119,7 @@ OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_h
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     HostTensor k = in[3], v = in[4];
-    host::ref::kv_append(k, v, in[0], in[1], in[2].to_u32(), kv_heads, head_dim);
+    host::ref::kv_append(k, v, in[0], in[1], in[2].to_u32(), kv_heads, head_dim, max_pos);
     return std::vector<HostTensor>{k, v};
   };
   c.max_nmse = 0;  // one rounding to the cache type, as the reference does it
@@ -121,8 +141,9 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   const size_t out_n = a.tokens * a.heads * a.head_dim;
   // Inputs: q, positions, then the caches (random up to the last position), or with
   // the append: k, v of this chunk and of the previous one, both appended in the launch.
+  if (with_append && a.sequences > 1) fail("attention_prefill_case: +append takes one sequence");
   c.inputs.push_back(random_q(rng, a));
-  c.inputs.push_back(HostTensor::from_u32(positions(a.first_pos, a.tokens)));
+  c.inputs.push_back(HostTensor::from_u32(case_places(a, max_pos)));
   c.outputs.push_back({DType::F32, out_n});
   double visible = 0;  // (query, key) pairs
   for (uint32_t p = a.first_pos; p < end; ++p)
@@ -132,8 +153,8 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   c.max_nmse = kAttentionBound;
 
   if (!with_append) {
-    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
-    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
+    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
     c.launch = [=](vk::Stream& s, auto in, auto out) {
       kernels::attention_prefill(s, key, shape, in[0], in[2], in[3], in[1], out[0]);
     };
@@ -153,7 +174,7 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   if (previous) {
     c.inputs.push_back(random_tensor(rng, DType::F32, a.first_pos * row));
     c.inputs.push_back(random_tensor(rng, DType::F32, a.first_pos * row));
-    c.inputs.push_back(HostTensor::from_u32(positions(0, a.first_pos)));
+    c.inputs.push_back(HostTensor::from_u32(host::ref::places(positions(0, a.first_pos))));
   }
   c.outputs.push_back({a.cache, max_pos * row});
   c.outputs.push_back({a.cache, max_pos * row});
@@ -170,8 +191,9 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     HostTensor k = in[4], v = in[4];
-    if (previous) host::ref::kv_append(k, v, in[5], in[6], in[7].to_u32(), a.kv_heads, a.head_dim);
-    host::ref::kv_append(k, v, in[2], in[3], in[1].to_u32(), a.kv_heads, a.head_dim);
+    if (previous)
+      host::ref::kv_append(k, v, in[5], in[6], in[7].to_u32(), a.kv_heads, a.head_dim, max_pos);
+    host::ref::kv_append(k, v, in[2], in[3], in[1].to_u32(), a.kv_heads, a.head_dim, max_pos);
     return std::vector<HostTensor>{host::ref::attention(in[0], k, v, in[1].to_u32(), params), k, v};
   };
   return c;
@@ -189,9 +211,9 @@ OpCase attention_decode_case(std::mt19937& rng, const AttentionCaseShape& a, uin
   const kernels::AttentionKey key{a.cache};
   const auto params = ref_params(shape);
   c.inputs.push_back(random_q(rng, a));
-  c.inputs.push_back(HostTensor::from_u32(positions(a.first_pos, a.tokens)));
-  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
-  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end));
+  c.inputs.push_back(HostTensor::from_u32(case_places(a, max_pos)));
+  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
+  c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
   const size_t out_n = a.tokens * a.heads * a.head_dim;
   // The partial results are outputs too: their layout is part of the kernel's contract.
   c.outputs.push_back({DType::F32, out_n});

@@ -1,0 +1,147 @@
+// Continuous batching over a Session that holds several sequences (KV cache
+// slots): requests join and leave the running batch at token granularity. One
+// thread runs the model. Each step it
+//   1. ends requests whose client went away (their slot is free at once),
+//   2. admits queued requests into free slots, preferring the slot whose cache
+//      shares the longest prefix with the prompt (that prefix is not run again),
+//   3. runs one prefill chunk of one prompt (so a long prompt does not stall the
+//      others for more than a chunk), and
+//   4. runs one decode step over every sequence that is generating, as one batch.
+// Prefill chunks and single-sequence decode steps are those Generator runs, so a
+// request alone gets Generator's tokens.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/base/error.h"
+#include "engine/runtime/generator.h"
+
+namespace vkllm::runtime {
+
+struct BatcherOptions {
+  uint32_t max_queue = 256;  // requests waiting for a slot; past that submit() throws QueueFull
+};
+
+struct BatchRequest {
+  std::vector<uint32_t> prompt;
+  GenerateOptions options;
+  int top_logprobs = -1;  // -1: no log-probabilities; else how many alternatives (0..20)
+};
+
+// Log-probability of a token under the model's distribution (log-softmax of the
+// logits, before any sampling processor), with the most likely alternatives.
+struct TokenLogprob {
+  float logprob = 0;
+  std::vector<std::pair<uint32_t, float>> top;  // most likely first
+};
+
+// What a request produced, in order: tokens, then at most one Text (what was held
+// back as a possible stop string), then one Done.
+struct BatchEvent {
+  enum class Kind { Token, Text, Done } kind = Kind::Token;
+  uint32_t id = 0;   // Token: the sampled id
+  std::string text;  // Token: the printable text it completed (may be empty); Text
+  std::optional<TokenLogprob> logprob;         // Token, when asked for
+  FinishReason finish = FinishReason::Length;  // Done
+  std::string error;                           // Done: non-empty when the engine failed
+};
+
+// Thrown by submit() when max_queue requests already wait.
+struct QueueFull : Error {
+  using Error::Error;
+};
+
+// The submitter's side of a request: its events, and a way to give up on it.
+class BatchHandle {
+ public:
+  // The next event, waiting at most `timeout`; nullopt when none came.
+  std::optional<BatchEvent> next(std::chrono::milliseconds timeout);
+  // The client went away: the request ends (Interrupted) and frees its slot at the
+  // next step.
+  void cancel() { cancelled_ = true; }
+
+  // Filled when Done is delivered.
+  uint32_t prompt_tokens = 0, cached_tokens = 0, completion_tokens = 0;
+
+ private:
+  friend class Batcher;
+  void push(BatchEvent e);
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<BatchEvent> events_;
+  std::atomic<bool> cancelled_{false};
+};
+
+// Counters and latency samples for /metrics; seconds from a steady clock.
+struct BatcherMetrics {
+  uint64_t requests_finished = 0, prompt_tokens = 0, cached_tokens = 0, generated_tokens = 0;
+  uint64_t steps = 0;
+  uint32_t running = 0, waiting = 0;
+  std::vector<double> ttft, itl;  // since the last take (BatcherMetrics::take)
+  std::vector<uint32_t> batch;    // decode batch size of each step since the last take
+};
+
+class Batcher {
+ public:
+  // `session` holds the slots (SessionOptions::sequences); `tokenizer` may be null
+  // (ids only: no text, stop strings refused).
+  Batcher(Session& session, const tok::Tokenizer* tokenizer, BatcherOptions options = {});
+  ~Batcher();  // ends every request (Interrupted) and joins the engine thread
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  // Queues a request. Throws Error when it cannot run (an empty prompt, one longer
+  // than the context, stop strings without a tokenizer), QueueFull when the queue
+  // is full.
+  std::shared_ptr<BatchHandle> submit(BatchRequest request);
+
+  // Counters so far; the latency samples since the previous call move out.
+  BatcherMetrics take_metrics();
+  uint32_t slots() const { return session_.sequences(); }
+
+ private:
+  struct Active;
+  struct Slot {
+    std::vector<uint32_t> cached;  // tokens whose keys and values the slot holds, in order
+    std::unique_ptr<Active> active;
+    uint64_t last_used = 0;
+  };
+  struct Queued {
+    BatchRequest request;
+    std::shared_ptr<BatchHandle> handle;
+    std::chrono::steady_clock::time_point arrived;
+  };
+
+  void loop();
+  void admit(Queued q);
+  void prefill_one();
+  void decode_all();
+  // Samples from `logits` for the request in slot s and delivers the token; ends
+  // the request when it is done.
+  void take_token(Slot& s, std::span<const float> logits);
+  void finish(Slot& s, FinishReason why, const std::string& error = {});
+
+  Session& session_;
+  const tok::Tokenizer* tokenizer_;
+  BatcherOptions options_;
+  std::vector<Slot> slots_;
+  uint64_t clock_ = 0;  // admission counter: least recently used slots are reused first
+
+  std::mutex mu_;  // guards queue_, stop_, metrics_
+  std::condition_variable cv_;
+  std::deque<Queued> queue_;
+  bool stop_ = false;
+  BatcherMetrics metrics_;
+  std::thread thread_;
+};
+
+}  // namespace vkllm::runtime
