@@ -1,6 +1,7 @@
 # Every dependency comes from Debian's packages; nothing is downloaded.
-# The release binary must only need libc, libm, libstdc++, libgcc_s and libvulkan:
-# fmt and spdlog are used header-only, other libraries as static archives.
+# The release binary must only need libc, libm, libstdc++, libgcc_s, libvulkan and
+# (for `vkllm serve`) libcpp-httplib: fmt and spdlog are used header-only, other
+# libraries as static archives. Debian ships cpp-httplib only as a shared library.
 find_package(Vulkan REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
@@ -33,6 +34,13 @@ add_library(vkllm_utf8proc INTERFACE)
 target_include_directories(vkllm_utf8proc SYSTEM INTERFACE ${UTF8PROC_INCLUDE_DIR})
 target_compile_definitions(vkllm_utf8proc INTERFACE UTF8PROC_STATIC)
 target_link_libraries(vkllm_utf8proc INTERFACE ${UTF8PROC_STATIC})
+
+# The HTTP server's library, with the compile flags it was built with (they change
+# its classes' layout).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+add_library(vkllm_httplib INTERFACE)
+target_link_libraries(vkllm_httplib INTERFACE PkgConfig::CPP_HTTPLIB Threads::Threads)
 
 if(VKLLM_TESTS)
   find_package(GTest REQUIRED)

@@ -2,7 +2,9 @@
 // -n tokens (EOS ignored), median of -r runs. Reports tok/s, and for decode the
 // effective bandwidth (weight bytes read per token x tok/s: all but the token
 // embedding table, of which one row is read) against the device's
-// measured streaming-read bandwidth.
+// measured streaming-read bandwidth. --batch-decode 1,4,16,64 instead decodes that
+// many sequences together (each with its own KV cache, prefilled with -p tokens)
+// and reports aggregate tok/s: the engine half of the server's continuous batching.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -21,6 +23,7 @@ namespace {
 struct Options {
   ModelOptions model;
   uint32_t prompt = 512, gen = 128, reps = 3, batch = 512;
+  std::vector<uint32_t> batch_decode;
   bool json = false;
 };
 
@@ -37,7 +40,76 @@ uint32_t argmax(std::span<const float> row) {
   return uint32_t(std::max_element(row.begin(), row.end()) - row.begin());
 }
 
+// --batch-decode: every sequence prefilled once with its own random prompt, then per
+// batch size B and run, -n steps of B tokens at positions p..p+n-1 (each run writes
+// the same cache rows again).
+int run_batched(const Options& o) {
+  const uint32_t most = *std::max_element(o.batch_decode.begin(), o.batch_decode.end());
+  OpenModel m = open_model(o.model, o.prompt + o.gen, most);
+  runtime::Session& s = *m.session;
+  if (uint64_t(o.prompt) + o.gen > s.ctx())
+    fail("bench: -p {} + -n {} tokens do not fit the context of {} (--ctx)", o.prompt, o.gen,
+         s.ctx());
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<uint32_t> tok(0, uint32_t(s.config().vocab_size - 1));
+  for (uint32_t q = 0; q < most && o.prompt; ++q)
+    for (uint32_t pos = 0; pos < o.prompt; pos += o.batch) {
+      const uint32_t n = std::min(o.batch, o.prompt - pos);
+      std::vector<uint32_t> ids(n);
+      std::vector<runtime::TokenPlace> places(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        ids[i] = tok(rng);
+        places[i] = {q, pos + i};
+      }
+      s.forward(ids, places, false, false);
+    }
+  const harness::Ceilings ceil = harness::measure_ceilings(*m.devices[0]);
+  nlohmann::json rows = nlohmann::json::array();
+  if (!o.json)
+    std::printf("%-8s %12s %14s %10s %12s   (-p %u context, -n %u steps, median of %u runs)\n",
+                "batch", "tok/s", "tok/s/stream", "ms/step", "weights GB/s", o.prompt, o.gen,
+                o.reps);
+  for (uint32_t b : o.batch_decode) {
+    std::vector<double> times;
+    std::vector<uint32_t> next(b);
+    for (uint32_t& t : next) t = tok(rng);
+    for (uint32_t r = 0; r <= o.reps; ++r) {
+      const double t0 = now();
+      for (uint32_t i = 0; i < o.gen; ++i) {
+        std::vector<runtime::TokenPlace> places(b);
+        for (uint32_t q = 0; q < b; ++q) places[q] = {q, o.prompt + i};
+        const std::vector<float> logits = s.forward(next, places, b > 1, true);
+        const size_t vocab = logits.size() / b;
+        for (uint32_t q = 0; q < b; ++q)
+          next[q] = argmax(std::span(logits).subspan(q * vocab, vocab));
+      }
+      if (r > 0) times.push_back(now() - t0);  // run 0 records the graph
+    }
+    const double step = median(times) / o.gen;
+    const double gbs = double(s.decode_read_bytes()) / step / 1e9;
+    rows.push_back({{"batch", b},
+                    {"tok_s", b / step},
+                    {"tok_s_per_stream", 1 / step},
+                    {"ms_per_step", step * 1e3},
+                    {"weights_gb_s", gbs},
+                    {"fraction_of_read_ceiling", ceil.read_gbs > 0 ? gbs / ceil.read_gbs : 0}});
+    if (!o.json)
+      std::printf("%-8u %12.1f %14.1f %10.2f %12.4g\n", b, b / step, 1 / step, step * 1e3, gbs);
+  }
+  if (o.json)
+    std::printf("%s\n", nlohmann::json({{"model", o.model.dir},
+                                        {"device", m.devices[0]->info().name},
+                                        {"context", o.prompt},
+                                        {"steps", o.gen},
+                                        {"read_ceiling_gb_s", ceil.read_gbs},
+                                        {"batch_decode", rows}})
+                            .dump(2)
+                            .c_str());
+  return m.context->validation_messages() ? 1 : 0;
+}
+
 int run(const Options& o) {
+  if (!o.batch_decode.empty()) return run_batched(o);
   OpenModel m = open_model(o.model, o.prompt + o.gen);
   runtime::Session& s = *m.session;
   const auto& cfg = s.config();
@@ -121,6 +193,10 @@ Registration reg{
        sub.add_option("-r,--reps", o->reps, "Timed runs (default 3)")->check(CLI::Range(1u, 1000u));
        sub.add_option("--batch", o->batch, "Prefill chunk (default 512)")
            ->check(CLI::Range(1u, 1u << 20));
+       sub.add_option("--batch-decode", o->batch_decode,
+                      "Decode this many sequences together (1,4,16,64): aggregate tok/s")
+           ->delimiter(',')
+           ->check(CLI::Range(1u, 1024u));
        sub.add_flag("--json", o->json, "Print JSON");
        return [o]() -> int { return run(*o); };
      }}};

@@ -76,7 +76,7 @@ std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string
   return ids;
 }
 
-OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
+OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequences) {
   OpenModel m;
   m.context =
       std::make_unique<vk::Context>(vk::ContextOptions{.device = o.device, .validation = o.debug});
@@ -111,6 +111,7 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed) {
         o.quant.empty() ? "the checkpoint's" : "--quant " + o.quant);
   m.adapters_merged = o.lora_merge == "yes" || (o.lora_merge == "auto" && !quantized);
   runtime::SessionOptions so{.ctx = ctx,
+                             .sequences = sequences,
                              .cache = o.precision == "f32" ? DType::F32 : DType::F16,
                              .profile = o.profile,
                              .progress = Progress::stderr_is_terminal(),

@@ -48,8 +48,9 @@ std::string demo_model_dir();
 // Token ids separated by commas and/or whitespace; `where` names the source in errors.
 std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string& where);
 
-// ctx_needed: the context to allocate when --ctx is not given (0: the model's).
-OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed);
+// ctx_needed: the context to allocate when --ctx is not given (0: the model's);
+// sequences: KV caches of that many tokens side by side (the server's slots).
+OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequences = 1);
 
 // One line on a quantize-at-load plan: formats and counts, bytes before and after,
 // what stays as stored and why.

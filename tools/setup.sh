@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libvulkan-dev glslang-tools spirv-tools
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libpcre2-dev libutf8proc-dev
+  libpcre2-dev libutf8proc-dev libcpp-httplib-dev
   mesa-vulkan-drivers
 )
 if [ "$mode" = test ]; then
@@ -44,6 +44,16 @@ case "$mode" in
   test)
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVKLLM_TESTS=ON
     cmake --build "$build" -j "$jobs"
+    # The official OpenAI client (npm) for the server's tests, into the build folder.
+    if command -v npm >/dev/null 2>&1; then
+      mkdir -p "$build/node"
+      if ! cmp -s tests/server/js/package-lock.json "$build/node/package-lock.json" ||
+        [ ! -d "$build/node/node_modules/openai" ]; then
+        cp tests/server/js/package.json tests/server/js/package-lock.json "$build/node/"
+        (cd "$build/node" && npm ci --no-audit --no-fund --silent) ||
+          echo "setup: npm ci failed; the openai client test will fail" >&2
+      fi
+    fi
     # Every test runs real shaders with the Khronos validation layer on.
     VKLLM_VALIDATION=1 ctest --test-dir "$build" --output-on-failure -j "$jobs"
     ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant] [serve]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b lora quant peer-quant}
+parts=${*:-devices checks ops 8b lora quant peer-quant serve}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -119,3 +119,24 @@ if has peer-quant; then
   done
 fi
 
+if has serve; then
+  # Batched decode in the engine, then `vkllm serve` under the load test at 1, 8, 32
+  # and 64 concurrent streams (128 tokens each), then 1,000 requests in sequence.
+  # Needs DATA/llama3-tok.tar.xz (Llama 3's tokenizer files) and BIN/node.xz (Node 20).
+  [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  tar xJf "$DATA"/llama3-tok.tar.xz -C /tmp && cp /tmp/llama3/tokenizer*.json /tmp/llama3/special_tokens_map.json /tmp/l8b/
+  xz -dc "$BIN"/node.xz > /tmp/node && chmod +x /tmp/node
+  echo "== vkllm bench --batch-decode"
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 64 -r 2 --batch-decode 1,2,4,8,16,32,64 | tee "$OUT"/batch_decode.txt
+  echo "== vkllm serve"
+  "$BIN"/vkllm serve -m /tmp/l8b --port 18080 --parallel 64 --ctx 1024 2> "$OUT"/serve.log &
+  spid=$!
+  for i in $(seq 1 120); do grep -q "on http" "$OUT"/serve.log && break; sleep 1; done
+  tail -2 "$OUT"/serve.log
+  for c in 1 8 32 64; do
+    /tmp/node benchmarks/server/load_test.mjs --url http://127.0.0.1:18080 --pid $spid --clients $c --kill 0 --max-tokens 128:128 --json > "$OUT"/load_$c.json
+    python3 -c "import json;r=json.load(open('$OUT/load_$c.json'));print($c,'streams',round(r['aggregate_tok_s'],1),'tok/s; TTFT p50/p99',[round(x) for x in r['ttft_ms'].values()],'ms; ITL p50/p99',[round(x,1) for x in r['itl_ms'].values()],'ms',r['failures'])"
+  done
+  /tmp/node benchmarks/server/load_test.mjs --url http://127.0.0.1:18080 --pid $spid --clients 64 --kill 1 --max-tokens 16:128 --sequential 1000 | tee "$OUT"/load_mixed.txt
+  kill $spid; wait $spid
+fi

@@ -110,13 +110,9 @@ std::shared_ptr<BatchHandle> Batcher::submit(BatchRequest request) {
   return handle;
 }
 
-BatcherMetrics Batcher::take_metrics() {
+BatcherMetrics Batcher::metrics() {
   std::lock_guard lock(mu_);
-  BatcherMetrics m = metrics_;
-  metrics_.ttft.clear();
-  metrics_.itl.clear();
-  metrics_.batch.clear();
-  return m;
+  return metrics_;
 }
 
 void Batcher::loop() {
@@ -251,7 +247,7 @@ void Batcher::decode_all() {
   {
     std::lock_guard lock(mu_);
     metrics_.steps++;
-    metrics_.batch.push_back(uint32_t(batch.size()));
+    metrics_.batch.observe(double(batch.size()));
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     Slot& s = *batch[i];
@@ -271,9 +267,9 @@ void Batcher::take_token(Slot& s, std::span<const float> logits) {
     std::lock_guard lock(mu_);
     metrics_.generated_tokens++;
     if (a.generated.size() == 1)
-      metrics_.ttft.push_back(seconds_between(a.arrived, now));
+      metrics_.ttft.observe(seconds_between(a.arrived, now));
     else
-      metrics_.itl.push_back(seconds_between(a.last_token, now));
+      metrics_.itl.observe(seconds_between(a.last_token, now));
   }
   a.last_token = now;
   if (std::find(o.eos_ids.begin(), o.eos_ids.end(), id) != o.eos_ids.end())

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/base/error.h"
+#include "engine/base/histogram.h"
 #include "engine/runtime/generator.h"
 
 namespace vkllm::runtime {
@@ -81,13 +82,18 @@ class BatchHandle {
   std::atomic<bool> cancelled_{false};
 };
 
-// Counters and latency samples for /metrics; seconds from a steady clock.
+// Counters and latency histograms for /metrics; seconds from a steady clock.
 struct BatcherMetrics {
   uint64_t requests_finished = 0, prompt_tokens = 0, cached_tokens = 0, generated_tokens = 0;
   uint64_t steps = 0;
   uint32_t running = 0, waiting = 0;
-  std::vector<double> ttft, itl;  // since the last take (BatcherMetrics::take)
-  std::vector<uint32_t> batch;    // decode batch size of each step since the last take
+  // Time to first token (from submit()), time between a request's tokens, and the
+  // sequences of each decode step.
+  Histogram ttft{{0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5,
+                  10, 20, 40, 80}};
+  Histogram itl{{0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05,
+                 0.075, 0.1,    0.15,  0.2,  0.3,   0.4,  0.5,   0.75, 1,    2.5}};
+  Histogram batch{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
 };
 
 class Batcher {
@@ -104,8 +110,7 @@ class Batcher {
   // is full.
   std::shared_ptr<BatchHandle> submit(BatchRequest request);
 
-  // Counters so far; the latency samples since the previous call move out.
-  BatcherMetrics take_metrics();
+  BatcherMetrics metrics();
   uint32_t slots() const { return session_.sequences(); }
 
  private:
