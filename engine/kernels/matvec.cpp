@@ -4,9 +4,12 @@
 
 namespace vkllm::kernels {
 
-MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning) {
+MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning, uint32_t cols) {
   uint32_t per_vec = weight == DType::F32 ? 4 : 8;
-  return {weight, k % per_vec == 0, tuning};
+  // Several vectors: more rows per workgroup, so that each x slice loaded serves
+  // more weights, and fewer loads in flight to leave registers for the sums.
+  if (cols > 1 && tuning.rows == MatvecTuning{}.rows) tuning = {.rows = 4, .unroll = 2};
+  return {weight, k % per_vec == 0, tuning, false, cols};
 }
 
 namespace {
@@ -18,6 +21,8 @@ void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<
   static constexpr ShaderId residual[] = {
       ShaderId::matvec_residual_f32, ShaderId::matvec_residual_f16, ShaderId::matvec_residual_bf16};
   if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
+  if (key.cols == 0 || key.cols > kMaxMatvecCols)
+    fail("matvec: {} input vectors; 1..{} are supported", key.cols, kMaxMatvecCols);
   const auto& info = s.device().info();
   uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
   const size_t t = float_type_index(key.weight, "matvec");
@@ -25,7 +30,7 @@ void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<
                      .bindings = key.residual ? 4u : 3u,
                      .workgroup = key.tuning.workgroup,
                      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u,
-                              std::max(1u, max_subgroups), key.tuning.unroll}};
+                              std::max(1u, max_subgroups), key.tuning.unroll, key.cols}};
   const auto& p = s.device().pipelines().get(pk);
   struct {
     uint32_t n, k;

@@ -1,5 +1,7 @@
 // Matrix-vector product for decode: y = W x, W [n, k] row-major (as safetensors
-// stores a Linear weight [out, in]) in f32/f16/bf16, x [k] and y [n] in f32.
+// stores a Linear weight [out, in]) in f32/f16/bf16, x [k] and y [n] in f32; or
+// for a small batch of `cols` vectors, x [cols, k] and y [cols, n], each weight
+// read once for all of them.
 #pragma once
 
 #include "engine/base/dtype.h"
@@ -21,9 +23,14 @@ struct MatvecKey {
   bool vectorized;  // k is a multiple of the 16-byte vector width: 16-byte loads
   MatvecTuning tuning;
   bool residual = false;  // y = W x + r (matvec_residual)
+  uint32_t cols = 1;      // input vectors, at most kMaxMatvecCols
 };
 
-MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {});
+// Up to this many vectors the batched matvec is the faster product (beyond it the
+// tensor-core matmul; docs/PERFORMANCE.md).
+constexpr uint32_t kMaxMatvecCols = 8;
+
+MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {}, uint32_t cols = 1);
 
 void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
             const vk::BufferRange& y, uint32_t n, uint32_t k);

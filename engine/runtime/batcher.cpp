@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <numeric>
 
 #include "engine/base/log.h"
@@ -227,7 +228,7 @@ void Batcher::prefill_one() {
     metrics_.cached_tokens += s.active->cached;
   }
   if (s.active->request.options.max_new_tokens == 0) return finish(s, FinishReason::Length);
-  take_token(s, logits);
+  deliver(s, sample(s, logits));
 }
 
 void Batcher::decode_all() {
@@ -249,18 +250,43 @@ void Batcher::decode_all() {
     metrics_.steps++;
     metrics_.batch.observe(double(batch.size()));
   }
+  // Sampling is per request (its own sampler and generator), so the rows are sampled
+  // on several threads; the result does not depend on how many.
+  auto row = [&](size_t i) { return std::span<const float>(logits).subspan(i * vocab, vocab); };
+  std::vector<Sampled> sampled(batch.size());
+  auto sample_rows = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) sampled[i] = sample(*batch[i], row(i));
+  };
+  const size_t tasks = std::min<size_t>(batch.size() / 4, std::thread::hardware_concurrency());
+  if (tasks > 1) {
+    std::vector<std::future<void>> running;
+    for (size_t t = 0; t < tasks; ++t)
+      running.push_back(std::async(std::launch::async, sample_rows, t * batch.size() / tasks,
+                                   (t + 1) * batch.size() / tasks));
+    for (auto& f : running) f.get();
+  } else {
+    sample_rows(0, batch.size());
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     Slot& s = *batch[i];
     s.cached.push_back(*s.active->pending);
     s.active->pending.reset();
-    take_token(s, std::span<const float>(logits).subspan(i * vocab, vocab));
+    deliver(s, sampled[i]);
   }
 }
 
-void Batcher::take_token(Slot& s, std::span<const float> logits) {
+Batcher::Sampled Batcher::sample(Slot& s, std::span<const float> logits) {
+  Active& a = *s.active;
+  Sampled r;
+  r.id = a.sampler.sample(logits, a.request.prompt, a.generated);
+  if (a.request.top_logprobs >= 0) r.logprob = logprob_of(logits, r.id, a.request.top_logprobs);
+  return r;
+}
+
+void Batcher::deliver(Slot& s, Sampled t) {
   Active& a = *s.active;
   const GenerateOptions& o = a.request.options;
-  const uint32_t id = a.sampler.sample(logits, a.request.prompt, a.generated);
+  const uint32_t id = t.id;
   a.generated.push_back(id);
   const Clock::time_point now = Clock::now();
   {
@@ -274,9 +300,8 @@ void Batcher::take_token(Slot& s, std::span<const float> logits) {
   a.last_token = now;
   if (std::find(o.eos_ids.begin(), o.eos_ids.end(), id) != o.eos_ids.end())
     return finish(s, FinishReason::Eos);
-  BatchEvent e{.kind = BatchEvent::Kind::Token, .id = id};
+  BatchEvent e{.kind = BatchEvent::Kind::Token, .id = id, .logprob = std::move(t.logprob)};
   if (a.text) e.text = a.text->push(id);
-  if (a.request.top_logprobs >= 0) e.logprob = logprob_of(logits, id, a.request.top_logprobs);
   const bool stopped = a.text && a.text->stopped();
   a.handle->push(std::move(e));
   if (stopped) return finish(s, FinishReason::Stop);

@@ -130,9 +130,15 @@ class Batcher {
   void admit(Queued q);
   void prefill_one();
   void decode_all();
-  // Samples from `logits` for the request in slot s and delivers the token; ends
-  // the request when it is done.
-  void take_token(Slot& s, std::span<const float> logits);
+  struct Sampled {
+    uint32_t id = 0;
+    std::optional<TokenLogprob> logprob;
+  };
+  // The next token of the request in slot s from its row of logits (thread-safe
+  // across slots).
+  Sampled sample(Slot& s, std::span<const float> logits);
+  // Hands the token to the request; ends the request when it is done.
+  void deliver(Slot& s, Sampled t);
   void finish(Slot& s, FinishReason why, const std::string& error = {});
 
   Session& session_;

@@ -24,6 +24,12 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
   for (DType w : kTypes)
     for (auto [n, k] : shapes) cases.push_back(matvec_case(rng, w, n, k));
   for (DType w : kTypes)
+    for (uint32_t cols : {2u, 3u, 8u}) {
+      cases.push_back(matvec_batch_case(rng, w, 37, 1048, cols));     // vectorized
+      cases.push_back(matvec_batch_case(rng, w, 9, 333, cols));       // scalar
+      cases.push_back(matvec_batch_case(rng, w, 6, 4104 + 8, cols));  // several rounds, a tail
+    }
+  for (DType w : kTypes)
     for (auto [n, k] : {std::pair<size_t, size_t>{1, 7}, {33, 4097}, {4097, 64}})
       cases.push_back(matvec_residual_case(rng, w, n, k));
   // Other tunings of the same kernel, as the perf sweep uses them.
@@ -189,6 +195,8 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
   for (DType w : kTypes) {
     cases.push_back(matvec_case(rng, w, 14336, 4096));
     cases.push_back(matvec_case(rng, w, 4096, 14336));
+    for (uint32_t cols : {2u, 4u, 8u})
+      cases.push_back(matvec_batch_case(rng, w, 14336, 4096, cols));
   }
   // Quantized weights at the same shapes: bytes count the packed layout read.
   for (const QuantFormat& f : {quant_q8(), quant_q4()}) {

@@ -21,6 +21,8 @@ OpCase binary_case(std::mt19937& rng, kernels::BinaryOp op, DType t, size_t n);
 OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k,
                    kernels::MatvecTuning tuning = {});
 // y = W x + r (the residual add fused into an output projection).
+// x [cols, k] -> y [cols, n]: the batched matvec of a decode step over several sequences.
+OpCase matvec_batch_case(std::mt19937& rng, DType w, size_t n, size_t k, uint32_t cols);
 OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k);
 
 OpCase rmsnorm_case(std::mt19937& rng, DType w, size_t rows, size_t n, bool add_one);

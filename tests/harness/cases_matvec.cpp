@@ -29,6 +29,34 @@ OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k, kernels::Matv
   return c;
 }
 
+OpCase matvec_batch_case(std::mt19937& rng, DType w, size_t n, size_t k, uint32_t cols) {
+  OpCase c;
+  c.op = "matvec";
+  c.shape = fmt::format("{} n={} k={} cols={}", dtype_name(w), n, k, cols);
+  c.inputs.push_back(random_tensor(rng, w, n * k));
+  c.inputs.push_back(random_tensor(rng, DType::F32, cols * k));
+  c.outputs.push_back({DType::F32, cols * n});
+  const kernels::MatvecKey key = kernels::matvec_key(w, uint32_t(k), {}, cols);
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec(s, key, in[0], in[1], out[0], uint32_t(n), uint32_t(k));
+  };
+  // Column by column: y[c] = W x[c].
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    HostTensor y(DType::F32, cols * n);
+    for (uint32_t col = 0; col < cols; ++col) {
+      HostTensor xc(DType::F32, k);
+      for (size_t i = 0; i < k; ++i) xc.set(i, in[1].get(col * k + i));
+      const HostTensor yc = host::ref::matvec(in[0], xc, n, k);
+      for (size_t i = 0; i < n; ++i) y.set(col * n + i, yc.get(i));
+    }
+    return std::vector<HostTensor>{y};
+  };
+  c.max_nmse = 1e-9;
+  c.bytes = double(n * k * dtype_size(w) + cols * (k + n) * 4);
+  c.flops = 2.0 * double(cols) * double(n) * double(k);
+  return c;
+}
+
 OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k) {
   OpCase c = matvec_case(rng, w, n, k);
   c.op = "matvec_residual";
