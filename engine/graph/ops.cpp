@@ -98,6 +98,16 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
     g.op("matvec", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
       kernels::matvec(s, key, in[1], in[0], out[0], n, k);
     });
+  } else if (const uint32_t splits = kernels::matmul_splits(t, n, k); splits > 1) {
+    // Partial sums for split K, used where the device takes the tensor-core path.
+    TensorId part = g.activation(g.tensor(y).name + ".partial", DType::F32, {splits, t, n});
+    g.op("matmul", {x, w}, {y, part}, [=](vk::Stream& s, auto in, auto out) {
+      const auto key = kernels::matmul_key(s.device().info(), wtype, precision);
+      if (key.path == kernels::MatmulPath::Coopmat)
+        kernels::matmul_split(s, key, in[0], in[1], out[1], out[0], t, n, k, splits);
+      else
+        kernels::matmul(s, key, in[0], in[1], out[0], t, n, k);
+    });
   } else {
     g.op("matmul", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
       kernels::matmul(s, kernels::matmul_key(s.device().info(), wtype, precision), in[0], in[1],

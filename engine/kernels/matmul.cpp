@@ -75,7 +75,8 @@ void matmul_subgroup(vk::Stream& s, DType weight, const MatmulTuning& tuning,
 }
 
 void matmul_coopmat(vk::Stream& s, DType weight, const vk::BufferRange& x, const vk::BufferRange& w,
-                    const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k) {
+                    const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k,
+                    uint32_t k_split = 0, uint32_t splits = 1) {
   static constexpr ShaderId shaders[] = {ShaderId::matmul_coopmat_f32, ShaderId::matmul_coopmat_f16,
                                          ShaderId::matmul_coopmat_bf16};
   check_shape(t, n, k, kCoopTileT, kCoopTileN);
@@ -88,10 +89,10 @@ void matmul_coopmat(vk::Stream& s, DType weight, const vk::BufferRange& x, const
   const auto& p = s.device().pipelines().get(
       {.shader = shaders[float_type_index(weight, "matmul")], .bindings = 3, .workgroup = 1});
   struct {
-    uint32_t t, n, k, flags;
-  } push{t, n, k, flags};
+    uint32_t t, n, k, flags, k_split;
+  } push{t, n, k, flags, k_split};
   s.dispatch(p, {x, w, y}, push, (t + kCoopTileT - 1) / kCoopTileT,
-             (n + kCoopTileN - 1) / kCoopTileN);
+             (n + kCoopTileN - 1) / kCoopTileN, splits);
 }
 
 }  // namespace
@@ -153,6 +154,41 @@ void matmul(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x, const
     case MatmulPath::Coopmat:
       return matmul_coopmat(s, key.weight, x, w, y, t, n, k);
   }
+}
+
+// K ranges of at least 8 steps of the kernel's 32, enough of them that about 256
+// workgroups run (the H100 has 132 SMs), at most 8.
+uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k) {
+  const uint64_t tiles =
+      uint64_t((t + kCoopTileT - 1) / kCoopTileT) * ((n + kCoopTileN - 1) / kCoopTileN);
+  const uint64_t want = std::min<uint64_t>({(256 + tiles - 1) / tiles, 8, k / 256});
+  if (want <= 1) return 1;
+  const uint32_t k_split = (uint32_t((k + want - 1) / want) + 31) / 32 * 32;
+  return (k + k_split - 1) / k_split;
+}
+
+void matmul_split(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x,
+                  const vk::BufferRange& w, const vk::BufferRange& partial,
+                  const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k, uint32_t splits) {
+  if (splits <= 1) return matmul(s, key, x, w, y, t, n, k);
+  if (key.path != MatmulPath::Coopmat) fail("matmul: split K runs on the tensor-core path only");
+  const uint32_t k_split = (((k + splits - 1) / splits) + 31) / 32 * 32;
+  if ((k + k_split - 1) / k_split != splits)
+    fail("matmul: {} splits of k {} (not what matmul_splits gives)", splits, k);
+  const uint64_t count = uint64_t(t) * n;
+  if (partial.size < count * splits * 4)
+    fail("matmul: the partial sums need {} bytes, the buffer has {}", count * splits * 4,
+         partial.size);
+  matmul_coopmat(s, key.weight, x, w, partial, t, n, k, k_split, splits);
+  s.barrier();
+  const uint32_t wg = 256;
+  const auto& p = s.device().pipelines().get(
+      {.shader = ShaderId::matmul_split_sum, .bindings = 2, .workgroup = wg});
+  struct {
+    uint32_t count, splits;
+  } push{uint32_t(count), splits};
+  Grid g = grid_for((count + wg - 1) / wg);
+  s.dispatch(p, {partial, y}, push, g.x, g.y);
 }
 
 }  // namespace vkllm::kernels

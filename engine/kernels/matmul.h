@@ -62,4 +62,15 @@ MatmulKey matmul_key(const vk::DeviceInfo& device, DType weight, MatmulPrecision
 void matmul(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x, const vk::BufferRange& w,
             const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k);
 
+// Split K on the tensor-core path: with few rows of X (a batched decode step) one
+// row of 128 x 128 tiles leaves most of the GPU idle, so K is cut into ranges whose
+// partial products are added afterwards. How many ranges the tensor-core path
+// takes for this shape (1: none).
+uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k);
+// Y = X W^T through `splits` partial products in `partial` ([splits, t, n] f32,
+// matmul_splits' count), then their sum (a barrier is recorded between the two).
+void matmul_split(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x,
+                  const vk::BufferRange& w, const vk::BufferRange& partial,
+                  const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k, uint32_t splits);
+
 }  // namespace vkllm::kernels

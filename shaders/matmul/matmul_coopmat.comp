@@ -9,6 +9,9 @@
 // Edges are bounds-checked (zero-filled inputs, staged outputs), so t, n and k are
 // arbitrary; 16-byte loads and direct stores are used where the host says the
 // shape and offsets allow them (flags).
+// Split K (few rows of X, where one tile row leaves most of the GPU idle): the
+// workgroups of z = gl_WorkGroupID.z take K range [z * k_split, (z + 1) * k_split)
+// and write partial sums to Y[z] ([splits, T, N]); split_sum.comp adds them up.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -32,7 +35,8 @@ layout(constant_id = 4) const uint QGROUP = 32u;
 layout(binding = 1) readonly buffer W { uint wq[]; };
 #include "quant.glsl"
 #else
-layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; } p;
+// k_split: K elements per split, a multiple of BK (0: no split).
+layout(push_constant) uniform Push { uint t; uint n; uint k; uint flags; uint k_split; } p;
 layout(binding = 1) readonly buffer W { A_T w[]; };
 #endif
 #if defined(A_F32)
@@ -161,15 +165,22 @@ void main() {
   [[unroll]] for (uint i = 0; i < FM; ++i)
     [[unroll]] for (uint j = 0; j < FN; ++j) acc[i][j] = MAT32(0.0);
 
-  const uint steps = (p.k + BK - 1) / BK;
-  load_step(0);
+#if defined(QUANT)
+  const uint kb = 0, ke = p.k;
+#else
+  const uint kb = gl_WorkGroupID.z * p.k_split;
+  const uint ke = p.k_split > 0 ? min(p.k, kb + p.k_split) : p.k;
+#endif
+  const uint y0 = gl_WorkGroupID.z * p.t * p.n;  // this split's partial sums
+  const uint steps = (ke - kb + BK - 1) / BK;
+  load_step(kb);
   store_step(0);
   barrier();
   for (uint s = 0; s < steps; ++s) {
     // One barrier per step: stage s^1 was last read in step s-1, before its barrier.
     const uint stage = s & 1;
     const bool more = s + 1 < steps;
-    if (more) load_step((s + 1) * BK);
+    if (more) load_step(kb + (s + 1) * BK);
     [[unroll]] for (uint kk = 0; kk < BK / 16; ++kk) {
       MAT16 a[FM], b[FN];
       [[unroll]] for (uint i = 0; i < FM; ++i)
@@ -193,7 +204,7 @@ void main() {
       const uint gt0 = t0 + wm * WM + i * 16, gn0 = n0 + wn * WN + j * 16;
       if (gt0 >= p.t || gn0 >= p.n) continue;
       if ((p.flags & DIRECT_STORE) != 0 && gt0 + 16 <= p.t && gn0 + 16 <= p.n) {
-        coopMatStoreNV(acc[i][j], y, gt0 * p.n + gn0, p.n, false);
+        coopMatStoreNV(acc[i][j], y, y0 + gt0 * p.n + gn0, p.n, false);
         continue;
       }
       coopMatStoreNV(acc[i][j], sa, stage_at, 4, false);  // 16 floats = 4 uvec4 per row
@@ -202,7 +213,7 @@ void main() {
       for (uint e = lane; e < 256; e += gl_SubgroupSize) {
         const uint r = e / 16, c = e % 16;
         if (gt0 + r < p.t && gn0 + c < p.n)
-          y[(gt0 + r) * p.n + gn0 + c] = uintBitsToFloat(sa[stage_at + e / 4][e % 4]);
+          y[y0 + (gt0 + r) * p.n + gn0 + c] = uintBitsToFloat(sa[stage_at + e / 4][e % 4]);
       }
       subgroupBarrier();
     }

@@ -109,7 +109,27 @@ std::vector<OpCase> matmul_cases(std::mt19937& rng) {
   for (DType w : kTypes)
     for (auto [t, n, k] : coopmat_shapes)
       cases.push_back(matmul_case(rng, w, t, n, k, MatmulPath::Coopmat));
+  // Split K (few rows): ranges with a tail step, scalar and 16-byte loads.
+  for (DType w : kTypes)
+    for (auto [t, n, k] : {Shape{37, 300, 4100}, Shape{5, 4096, 4096}, Shape{64, 1000, 1032}})
+      cases.push_back(matmul_split_case(rng, w, t, n, k));
   return cases;
+}
+
+OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k) {
+  const uint32_t splits = kernels::matmul_splits(uint32_t(t), uint32_t(n), uint32_t(k));
+  OpCase c = matmul_case(rng, w, t, n, k, kernels::MatmulPath::Coopmat);
+  c.shape += fmt::format(" split={}", splits);
+  c.inputs.push_back(HostTensor(DType::F32, splits * t * n));  // scratch for the partial sums
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    const auto key = resolve(s.device().info(), w, kernels::MatmulPath::Coopmat, std::nullopt);
+    if (key.path == kernels::MatmulPath::Coopmat)
+      kernels::matmul_split(s, key, in[0], in[1], in[2], out[0], uint32_t(t), uint32_t(n),
+                            uint32_t(k), splits);
+    else  // no tensor cores: what the engine runs instead
+      kernels::matmul(s, key, in[0], in[1], out[0], uint32_t(t), uint32_t(n), uint32_t(k));
+  };
+  return c;
 }
 
 std::vector<OpCase> matmul_perf_cases(std::mt19937& rng) {
