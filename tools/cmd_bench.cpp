@@ -96,6 +96,7 @@ int run_batched(const Options& o) {
     if (!o.json)
       std::printf("%-8u %12.1f %14.1f %10.2f %12.4g\n", b, b / step, 1 / step, step * 1e3, gbs);
   }
+  if (o.model.profile) print_profile(s.profile());  // the last step of the last batch size
   if (o.json)
     std::printf("%s\n", nlohmann::json({{"model", o.model.dir},
                                         {"device", m.devices[0]->info().name},
