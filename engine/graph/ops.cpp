@@ -93,7 +93,7 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
   }
   // A few rows (a batched decode step, a short prefill chunk): each weight read once
   // for all of them by the matvec; more: the matmul.
-  if (t <= kernels::kMaxMatvecCols) {
+  if (t <= kernels::kMatvecBatchLimit) {
     const kernels::MatvecKey key = kernels::matvec_key(wtype, k, {}, t);
     g.op("matvec", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
       kernels::matvec(s, key, in[1], in[0], out[0], n, k);

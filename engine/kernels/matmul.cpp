@@ -156,12 +156,14 @@ void matmul(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x, const
   }
 }
 
-// K ranges of at least 8 steps of the kernel's 32, enough of them that about 256
-// workgroups run (the H100 has 132 SMs), at most 8.
+// K ranges of at least 8 steps of the kernel's 32, enough of them that about 128
+// workgroups run (the H100 has 132 SMs), at most 8: on the H100 the 8B shapes at 16
+// and 64 rows were fastest with 1-2 ranges for 14336 x 4096 and 4 for 4096 x 14336
+// (docs/PERFORMANCE.md).
 uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k) {
   const uint64_t tiles =
       uint64_t((t + kCoopTileT - 1) / kCoopTileT) * ((n + kCoopTileN - 1) / kCoopTileN);
-  const uint64_t want = std::min<uint64_t>({(256 + tiles - 1) / tiles, 8, k / 256});
+  const uint64_t want = std::min<uint64_t>({(128 + tiles - 1) / tiles, 8, k / 256});
   if (want <= 1) return 1;
   const uint32_t k_split = (uint32_t((k + want - 1) / want) + 31) / 32 * 32;
   return (k + k_split - 1) / k_split;

@@ -26,8 +26,12 @@ struct MatvecKey {
   uint32_t cols = 1;      // input vectors, at most kMaxMatvecCols
 };
 
-// Up to this many vectors the batched matvec is the faster product (beyond it the
-// tensor-core matmul; docs/PERFORMANCE.md).
+// Up to this many vectors the linear layers of a step take the batched matvec;
+// beyond, the matmul. On the H100 (docs/PERFORMANCE.md) the matvec's time grows
+// with the vectors (100, 200, 390 us for 2, 4, 8 at 14336 x 4096 bf16) while the
+// split-K tensor-core matmul stays near 120 us.
+constexpr uint32_t kMatvecBatchLimit = 2;
+// The kernel takes up to this many (the harness checks them all).
 constexpr uint32_t kMaxMatvecCols = 8;
 
 MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {}, uint32_t cols = 1);

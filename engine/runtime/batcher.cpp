@@ -243,7 +243,7 @@ void Batcher::decode_all() {
     places.push_back({uint32_t(s - slots_.data()), uint32_t(s->cached.size())});
   }
   // One sequence runs the decode graph Generator runs; several run as one batch.
-  std::vector<float> logits = session_.forward(ids, places, batch.size() > 1, true);
+  const std::vector<float>& logits = session_.forward(ids, places, batch.size() > 1, true);
   const size_t vocab = logits.size() / batch.size();
   {
     std::lock_guard lock(mu_);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <chrono>
 #include <tuple>
 
 #include "engine/base/error.h"
@@ -229,9 +230,9 @@ std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t firs
   return forward(ids, places, all_logits, decode);
 }
 
-std::vector<float> Session::forward(std::span<const uint32_t> ids,
-                                    std::span<const TokenPlace> places, bool all_logits,
-                                    bool decode) {
+const std::vector<float>& Session::forward(std::span<const uint32_t> ids,
+                                           std::span<const TokenPlace> places, bool all_logits,
+                                           bool decode) {
   const model::ModelConfig& cfg = folder_.config;
   if (ids.empty()) fail("session: no tokens to run");
   if (places.size() != ids.size())
@@ -262,13 +263,23 @@ std::vector<float> Session::forward(std::span<const uint32_t> ids,
     rows[tokens + i] = places[i].sequence * ctx_;
   }
   Step& s = step(uint32_t(tokens), decode, all_logits);
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  const Clock::time_point t0 = Clock::now();
   s.exec->write(s.ids, std::as_bytes(std::span(padded_ids)));
   for (graph::TensorId p : s.places) s.exec->write(p, std::as_bytes(std::span(rows)));
+  const Clock::time_point t1 = Clock::now();
   s.exec->run();
   last_ = &s;
-  std::vector<float> logits = s.exec->read_as<float>(s.logits);
-  if (tokens > n) logits.resize(logits.size() / tokens * n);
-  return logits;
+  const Clock::time_point t2 = Clock::now();
+  const graph::Tensor& out = s.exec->graph().tensor(s.logits);
+  logits_.resize(out.elements());
+  s.exec->read(s.logits, std::as_writable_bytes(std::span(logits_)));
+  times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, Clock::now())};
+  if (tokens > n) logits_.resize(logits_.size() / tokens * n);  // capacity stays
+  return logits_;
 }
 
 std::map<std::string, Session::Dump> Session::dumps() const {

@@ -159,6 +159,8 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       {.tokens = 1, .heads = 8, .kv_heads = 2, .head_dim = 128, .first_pos = 300},
       {.tokens = 1, .heads = 4, .kv_heads = 4, .head_dim = 64, .first_pos = 1000, .window = 129},
       {.tokens = 3, .heads = 6, .kv_heads = 3, .head_dim = 256, .first_pos = 77, .softcap = 30.0f},
+      // More query heads per kv head than one workgroup takes (two groups of 8 and 4).
+      {.tokens = 2, .heads = 12, .kv_heads = 1, .head_dim = 64, .first_pos = 50},
       // A batched decode step: one query of each of 6 sequences, at different depths.
       {.tokens = 6,
        .heads = 8,
@@ -198,6 +200,12 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     for (uint32_t cols : {2u, 4u, 8u})
       cases.push_back(matvec_batch_case(rng, w, 14336, 4096, cols));
   }
+  // A batched decode step through the 8B projections, by split count (1: none).
+  for (size_t t : {16, 64})
+    for (uint32_t splits : {1u, 2u, 4u, 8u, 16u}) {
+      cases.push_back(matmul_split_case(rng, DType::BF16, t, 14336, 4096, splits));
+      cases.push_back(matmul_split_case(rng, DType::BF16, t, 4096, 14336, splits));
+    }
   // Quantized weights at the same shapes: bytes count the packed layout read.
   for (const QuantFormat& f : {quant_q8(), quant_q4()}) {
     cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false));

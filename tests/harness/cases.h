@@ -66,8 +66,10 @@ OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
 OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
                    kernels::MatmulPath path,
                    std::optional<kernels::MatmulTuning> tuning = std::nullopt);
-// The tensor-core matmul with K split (kernels::matmul_splits) for few rows.
-OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k);
+// The tensor-core matmul with K split for few rows: `splits` ranges, 0:
+// kernels::matmul_splits' choice (a count whose ranges are multiples of 32).
+OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                         uint32_t splits = 0);
 // Every matmul kernel at awkward shapes; and at the prefill shapes of an 8B model.
 std::vector<OpCase> matmul_cases(std::mt19937& rng);
 std::vector<OpCase> matmul_perf_cases(std::mt19937& rng);

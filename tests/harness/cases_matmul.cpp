@@ -116,8 +116,9 @@ std::vector<OpCase> matmul_cases(std::mt19937& rng) {
   return cases;
 }
 
-OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k) {
-  const uint32_t splits = kernels::matmul_splits(uint32_t(t), uint32_t(n), uint32_t(k));
+OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                         uint32_t splits) {
+  if (splits == 0) splits = kernels::matmul_splits(uint32_t(t), uint32_t(n), uint32_t(k));
   OpCase c = matmul_case(rng, w, t, n, k, kernels::MatmulPath::Coopmat);
   c.shape += fmt::format(" split={}", splits);
   c.inputs.push_back(HostTensor(DType::F32, splits * t * n));  // scratch for the partial sums
