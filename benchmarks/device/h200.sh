@@ -127,7 +127,7 @@ if has serve; then
   tar xJf "$DATA"/llama3-tok.tar.xz -C /tmp && cp /tmp/llama3/tokenizer*.json /tmp/llama3/special_tokens_map.json /tmp/l8b/
   xz -dc "$BIN"/node.xz > /tmp/node && chmod +x /tmp/node
   echo "== vkllm bench --batch-decode"
-  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 64 -r 2 --batch-decode 1,2,4,8,16,32,64 | tee "$OUT"/batch_decode.txt
+  "$BIN"/vkllm bench -m /tmp/l8b -p 512 -n 32 -r 2 --batch-decode 1,2,4,8,16,32,64 | tee "$OUT"/batch_decode.txt
   echo "== vkllm serve"
   "$BIN"/vkllm serve -m /tmp/l8b --port 18080 --parallel 64 --ctx 1024 2> "$OUT"/serve.log &
   spid=$!

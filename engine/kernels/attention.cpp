@@ -90,22 +90,16 @@ void attention_decode(vk::Stream& s, const AttentionKey& key, const AttentionSha
   const uint32_t hd = head_dim_bucket(shape.head_dim);
   const uint32_t max_subgroups = wg / std::max(1u, s.device().info().min_subgroup_size);
   auto& pipes = s.device().pipelines();
-  // Query heads sharing a kv head run in one workgroup (GQA: each key read once for
-  // them), in groups of up to kGroup.
-  constexpr uint32_t kGroup = 8;
-  const uint32_t per_kv = shape.heads / shape.kv_heads;
-  const uint32_t groups = (per_kv + kGroup - 1) / kGroup;
-  const uint32_t group = std::min(per_kv, kGroup);
   const auto& split = pipes.get({.shader = shaders[cache_index(key, "attention")],
                                  .bindings = 6,
                                  .workgroup = wg,
-                                 .spec = {wg, hd, (hd + wg - 1) / wg, max_subgroups, group}});
+                                 .spec = {wg, hd, (hd + wg - 1) / wg, max_subgroups}});
   struct {
     AttentionShape shape;
     uint32_t splits;
   } push{shape, splits};
   const uint64_t rows = uint64_t(shape.tokens) * shape.heads;
-  Grid g = grid_for(uint64_t(shape.tokens) * shape.kv_heads * groups * splits);
+  Grid g = grid_for(rows * splits);
   s.dispatch(split, {q, k_cache, v_cache, places, partial_o, partial_ml}, push, g.x, g.y);
   s.barrier();
 

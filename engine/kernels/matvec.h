@@ -27,10 +27,10 @@ struct MatvecKey {
 };
 
 // Up to this many vectors the linear layers of a step take the batched matvec;
-// beyond, the matmul. On the H100 (docs/PERFORMANCE.md) the matvec's time grows
-// with the vectors (100, 200, 390 us for 2, 4, 8 at 14336 x 4096 bf16) while the
-// split-K tensor-core matmul stays near 120 us.
-constexpr uint32_t kMatvecBatchLimit = 2;
+// beyond, the split-K matmul. On the H100 (docs/PERFORMANCE.md) an 8B decode step
+// of 4 sequences took 12.9 ms on the matvec and 20.0 on the matmul, one of 8 took
+// 25.0 and 22.3.
+constexpr uint32_t kMatvecBatchLimit = 4;
 // The kernel takes up to this many (the harness checks them all).
 constexpr uint32_t kMaxMatvecCols = 8;
 
