@@ -26,15 +26,6 @@ struct Options {
   std::string served_name;
 };
 
-// The graphs a server runs: every prefill chunk size and a decode batch of every
-// power of two up to the slots, recorded before the first request.
-void prepare_graphs(runtime::Session& s, uint32_t parallel) {
-  for (uint32_t n : runtime::prefill_chunks(s.ctx()))
-    if (n > 1) s.prepare(n, false, false);
-  s.prepare(1, true, false);
-  for (uint32_t b = 2; b / 2 < parallel; b *= 2) s.prepare(b, true, true);
-}
-
 int serve(Options& o) {
   // SIGINT and SIGTERM go to one thread that stops the server; SIGPIPE (a client
   // gone mid-write) is an error return, not a kill. Blocked before any thread starts.
@@ -56,7 +47,6 @@ int serve(Options& o) {
     std::fprintf(stderr, "serve: no chat template (/v1/chat/completions will refuse): %s\n",
                  e.what());
   }
-  prepare_graphs(*m.session, o.parallel);
 
   server::ServedModel served{
       .name = o.served_name.empty()
@@ -70,6 +60,7 @@ int serve(Options& o) {
       .vocab = uint32_t(m.folder->config.vocab_size)};
   if (served.name.empty()) served.name = "model";
   runtime::Batcher batcher(*m.session, tokenizer.get(), {.max_queue = o.max_queue});
+  batcher.prepare();  // graphs recorded (and pipelines built) as part of loading
   o.http.http_threads = o.parallel + o.max_queue + 4;
   server::Server http(batcher, served, o.http);
   http.bind();

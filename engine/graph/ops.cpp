@@ -268,4 +268,9 @@ TensorId last_row(GraphBuilder& g, std::string name, TensorId x) {
   return y;
 }
 
+TensorId gather_rows(GraphBuilder& g, std::string name, TensorId x, TensorId rows) {
+  expect_f32(g.tensor(x), "gather_rows");
+  return embed(g, std::move(name), x, rows, 1.0f);
+}
+
 }  // namespace vkllm::graph::ops

@@ -73,5 +73,8 @@ void softcap(GraphBuilder& g, TensorId x, float cap);
 
 // The last row of x [tokens, n] as [1, n] (the logits generation needs).
 TensorId last_row(GraphBuilder& g, std::string name, TensorId x);
+// Rows rows[i] of x [tokens, n] f32 as [rows, n]: the last token of each prompt in a
+// step that prefills several (the embedding gather, with x as its table).
+TensorId gather_rows(GraphBuilder& g, std::string name, TensorId x, TensorId rows);
 
 }  // namespace vkllm::graph::ops

@@ -35,6 +35,11 @@ TensorId Forward::ids() {
   return ids_;
 }
 
+TensorId Forward::logit_rows() {
+  if (logit_rows_ == ~0u) logit_rows_ = g.input("logit_rows", DType::U32, {shape.logit_rows});
+  return logit_rows_;
+}
+
 TensorId Forward::places() {
   auto it = places_.find(g.device());
   if (it != places_.end()) return it->second;

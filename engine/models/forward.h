@@ -69,6 +69,7 @@ struct ForwardShape {
   uint32_t tokens = 1;       // tokens of this step
   bool decode = false;       // split-K decode attention (tokens == 1)
   bool all_logits = true;    // logits for every token, else only the last
+  uint32_t logit_rows = 0;   // > 0: logits for that many chosen rows (Forward::logit_rows)
   uint32_t ctx = 0;          // KV cache rows per sequence
   DType cache = DType::F16;  // F32 (--precision f32) also keeps matrix products exact
 };
@@ -94,7 +95,11 @@ class Forward {
   // writes them all.
   TensorId ids();
   TensorId places();
+  // With ForwardShape::logit_rows: which rows' logits the step returns, u32
+  // [logit_rows], an input on the current device.
+  TensorId logit_rows();
   const std::vector<TensorId>& place_inputs() const { return places_list_; }
+  TensorId logit_rows_input() const { return logit_rows_; }  // ~0u: none
 
   // A weight as a graph tensor on the current device; `has` for optional ones
   // (biases). rows: a block of rows of a fused weight (Phi-3's qkv_proj).
@@ -131,6 +136,7 @@ class Forward {
   const Placement& placement_;
   const ForwardResources& res_;
   TensorId ids_ = ~0u;
+  TensorId logit_rows_ = ~0u;
   std::map<int, TensorId> places_;
   std::vector<TensorId> places_list_;
   std::map<std::pair<int, size_t>, TensorId> weight_tensors_;

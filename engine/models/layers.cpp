@@ -82,7 +82,10 @@ TensorId residual_gated_mlp(Forward& f, TensorId residual, TensorId gate, Tensor
 
 TensorId output_logits(Forward& f, TensorId x) {
   f.final_norm();
-  if (!f.shape.all_logits && f.shape.tokens > 1) x = ops::last_row(f.g, "last_hidden", x);
+  if (f.shape.logit_rows > 0)
+    x = ops::gather_rows(f.g, "last_hidden", x, f.logit_rows());
+  else if (!f.shape.all_logits && f.shape.tokens > 1)
+    x = ops::last_row(f.g, "last_hidden", x);
   x = norm(f, x, WeightRole::OutputNorm, -1, "output_norm");
   f.lm_head();
   // Tied embeddings: the output projection is the token embedding.

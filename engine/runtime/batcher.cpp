@@ -1,6 +1,7 @@
 #include "engine/runtime/batcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <future>
 #include <numeric>
@@ -111,6 +112,16 @@ std::shared_ptr<BatchHandle> Batcher::submit(BatchRequest request) {
   return handle;
 }
 
+void Batcher::prepare() {
+  for (uint32_t n : prefill_chunks(session_.ctx()))
+    if (n > 1) session_.prepare(n, false, false);
+  session_.prepare(1, true, false);
+  for (size_t b = 2; b / 2 < slots_.size(); b *= 2) session_.prepare(uint32_t(b), true, true);
+  if (slots_.size() > 1)
+    for (size_t n = 2; n <= kPrefillTokens; n *= 2)
+      session_.prepare(uint32_t(n), false, false, uint32_t(prefill_rows()));
+}
+
 BatcherMetrics Batcher::metrics() {
   std::lock_guard lock(mu_);
   return metrics_;
@@ -154,7 +165,7 @@ void Batcher::loop() {
       admit(std::move(q));
     }
     try {
-      prefill_one();
+      prefill_step();
       decode_all();
     } catch (const std::exception& e) {
       // The step failed for every request in it; the server goes on with the next ones.
@@ -204,31 +215,68 @@ void Batcher::admit(Queued q) {
   best->active = std::move(a);
 }
 
-void Batcher::prefill_one() {
-  // The earliest admitted request with prompt tokens left.
-  Slot* next = nullptr;
+void Batcher::prefill_step() {
+  // Requests with prompt tokens left, earliest admitted first.
+  std::vector<Slot*> waiting;
   for (Slot& s : slots_)
-    if (s.active && s.cached.size() < s.active->request.prompt.size() &&
-        (!next || s.last_used < next->last_used))
-      next = &s;
-  if (!next) return;
-  Slot& s = *next;
-  const std::vector<uint32_t>& prompt = s.active->request.prompt;
-  const uint32_t n = prefill_chunks(prompt.size() - s.cached.size()).front();
-  const std::span<const uint32_t> chunk(prompt.data() + s.cached.size(), n);
-  std::vector<TokenPlace> places(n);
-  const uint32_t slot = uint32_t(&s - slots_.data());
-  for (uint32_t i = 0; i < n; ++i) places[i] = {slot, uint32_t(s.cached.size()) + i};
-  std::vector<float> logits = session_.forward(chunk, places, false, n == 1);
-  s.cached.insert(s.cached.end(), chunk.begin(), chunk.end());
-  if (s.cached.size() < prompt.size()) return;
-  {
-    std::lock_guard lock(mu_);
-    metrics_.prompt_tokens += prompt.size();
-    metrics_.cached_tokens += s.active->cached;
+    if (s.active && s.cached.size() < s.active->request.prompt.size()) waiting.push_back(&s);
+  if (waiting.empty()) return;
+  std::sort(waiting.begin(), waiting.end(),
+            [](const Slot* a, const Slot* b) { return a->last_used < b->last_used; });
+  // One chunk of each, from Generator's sizes, while the step holds kPrefillTokens
+  // tokens and kPrefillRows ending prompts.
+  std::vector<uint32_t> ids, rows;
+  std::vector<TokenPlace> places;
+  std::vector<std::pair<Slot*, size_t>> chunks;  // slot, tokens
+  std::vector<Slot*> ending;                     // prompts that end in this step
+  for (Slot* s : waiting) {
+    const size_t budget = kPrefillTokens - ids.size();
+    if (budget == 0 || ending.size() == prefill_rows()) break;
+    const std::vector<uint32_t>& prompt = s->active->request.prompt;
+    const size_t at = s->cached.size();
+    const uint32_t n = prefill_chunks(std::min(prompt.size() - at, budget)).front();
+    for (uint32_t i = 0; i < n; ++i) {
+      ids.push_back(prompt[at + i]);
+      places.push_back({uint32_t(s - slots_.data()), uint32_t(at + i)});
+    }
+    chunks.emplace_back(s, n);
+    if (at + n == prompt.size()) {
+      rows.push_back(uint32_t(ids.size() - 1));
+      ending.push_back(s);
+    }
   }
-  if (s.active->request.options.max_new_tokens == 0) return finish(s, FinishReason::Length);
-  deliver(s, sample(s, logits));
+  // One prompt alone runs exactly as Generator runs it; several, as one step that
+  // returns the logits of each ending prompt's last token (rows past them repeat
+  // row 0, so the step's graph is one of a few).
+  std::vector<float> one;
+  if (chunks.size() == 1) one = session_.forward(ids, places, false, ids.size() == 1);
+  std::vector<uint32_t> gathered = rows;
+  gathered.resize(prefill_rows(), 0);
+  const std::vector<float>& logits =
+      chunks.size() == 1 ? one : session_.forward_rows(ids, places, gathered);
+  for (size_t c = 0, i = 0; c < chunks.size(); i += chunks[c].second, ++c) {
+    Slot& s = *chunks[c].first;
+    s.cached.insert(s.cached.end(), ids.begin() + ptrdiff_t(i),
+                    ids.begin() + ptrdiff_t(i + chunks[c].second));
+  }
+  const size_t vocab = size_t(session_.config().vocab_size);
+  for (size_t r = 0; r < ending.size(); ++r) {
+    Slot& s = *ending[r];
+    {
+      std::lock_guard lock(mu_);
+      metrics_.prompt_tokens += s.active->request.prompt.size();
+      metrics_.cached_tokens += s.active->cached;
+    }
+    if (s.active->request.options.max_new_tokens == 0) {
+      finish(s, FinishReason::Length);
+      continue;
+    }
+    deliver(s, sample(s, std::span<const float>(logits).subspan(r * vocab, vocab)));
+  }
+}
+
+size_t Batcher::prefill_rows() const {
+  return std::min(kPrefillRows, std::bit_ceil(slots_.size()));
 }
 
 void Batcher::decode_all() {

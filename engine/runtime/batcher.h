@@ -4,8 +4,9 @@
 //   1. ends requests whose client went away (their slot is free at once),
 //   2. admits queued requests into free slots, preferring the slot whose cache
 //      shares the longest prefix with the prompt (that prefix is not run again),
-//   3. runs one prefill chunk of one prompt (so a long prompt does not stall the
-//      others for more than a chunk), and
+//   3. runs one prefill step: a chunk of each waiting prompt, up to kPrefillTokens
+//      in all (so a long prompt does not stall the others for more than a chunk,
+//      and prompts arriving together start together), and
 //   4. runs one decode step over every sequence that is generating, as one batch.
 // Prefill chunks and single-sequence decode steps are those Generator runs, so a
 // request alone gets Generator's tokens.
@@ -27,6 +28,12 @@
 #include "engine/runtime/generator.h"
 
 namespace vkllm::runtime {
+
+// A prefill step of several prompts takes at most this many tokens (the decode step
+// after it waits), and returns the logits of kPrefillRows rows (fewer when there are
+// fewer slots), so that its graphs are a few, recorded once.
+constexpr size_t kPrefillTokens = 256;
+constexpr size_t kPrefillRows = 16;
 
 struct BatcherOptions {
   uint32_t max_queue = 256;  // requests waiting for a slot; past that submit() throws QueueFull
@@ -112,6 +119,9 @@ class Batcher {
 
   BatcherMetrics metrics();
   uint32_t slots() const { return session_.sequences(); }
+  // Records the graphs a server's steps run (every prefill chunk size, prefill of
+  // several prompts, decode of up to `slots()` sequences) before the first request.
+  void prepare();
 
  private:
   struct Active;
@@ -128,7 +138,8 @@ class Batcher {
 
   void loop();
   void admit(Queued q);
-  void prefill_one();
+  void prefill_step();
+  size_t prefill_rows() const;
   void decode_all();
   struct Sampled {
     uint32_t id = 0;

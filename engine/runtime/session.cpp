@@ -17,6 +17,7 @@ struct Session::Step {
   std::unique_ptr<graph::Executor> exec;
   graph::TensorId ids = 0, logits = 0;
   std::vector<graph::TensorId> places;
+  graph::TensorId logit_rows = ~0u;  // with ForwardShape::logit_rows
   std::vector<std::pair<std::string, graph::TensorId>> dumps;
 };
 
@@ -190,14 +191,15 @@ void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
   }
 }
 
-Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
-  auto key = std::make_tuple(tokens, decode, all_logits);
+Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows) {
+  auto key = std::make_tuple(tokens, decode, all_logits, logit_rows);
   if (auto it = steps_.find(key); it != steps_.end()) return *it->second;
   graph::GraphBuilder g;
   g.keep(opts_.dump);
   const models::ForwardShape shape{.tokens = tokens,
                                    .decode = decode,
                                    .all_logits = all_logits,
+                                   .logit_rows = logit_rows,
                                    .ctx = ctx_,
                                    .cache = opts_.cache};
   models::Forward f(folder_.config, folder_.weights, placement_, resources_, shape, g);
@@ -205,6 +207,7 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits) {
   step->logits = models::builder_for(folder_.config.family)(f);
   step->ids = f.ids();
   step->places = f.place_inputs();
+  step->logit_rows = f.logit_rows_input();
   graph::Graph graph = g.finish();
   for (const std::string& name : opts_.dump) {
     graph::TensorId id = graph.find(name);
@@ -233,17 +236,33 @@ std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t firs
 const std::vector<float>& Session::forward(std::span<const uint32_t> ids,
                                            std::span<const TokenPlace> places, bool all_logits,
                                            bool decode) {
-  const model::ModelConfig& cfg = folder_.config;
-  if (ids.empty()) fail("session: no tokens to run");
-  if (places.size() != ids.size())
-    fail("session: {} tokens but {} places for them", ids.size(), places.size());
   // A batched decode step runs the graph of the next power of two, so that a server
   // records a handful of graphs; the rows past `ids` are padding (engine/kernels/
   // attention.h: nothing is appended for them).
   const size_t n = ids.size();
-  const size_t tokens = decode && n > 1 ? std::bit_ceil(n) : n;
   if (decode && n > 1 && !all_logits)
     fail("session: a batched decode step returns the logits of every row (all_logits)");
+  return run(ids, places, decode && n > 1 ? std::bit_ceil(n) : n, decode, all_logits, {});
+}
+
+const std::vector<float>& Session::forward_rows(std::span<const uint32_t> ids,
+                                                std::span<const TokenPlace> places,
+                                                std::span<const uint32_t> rows) {
+  if (rows.empty()) fail("session: forward_rows needs at least one row");
+  for (uint32_t r : rows)
+    if (r >= ids.size()) fail("session: logits of row {} asked, the step has {}", r, ids.size());
+  return run(ids, places, std::bit_ceil(ids.size()), false, false, rows);
+}
+
+const std::vector<float>& Session::run(std::span<const uint32_t> ids,
+                                       std::span<const TokenPlace> places, size_t tokens,
+                                       bool decode, bool all_logits,
+                                       std::span<const uint32_t> logit_rows) {
+  const model::ModelConfig& cfg = folder_.config;
+  if (ids.empty()) fail("session: no tokens to run");
+  if (places.size() != ids.size())
+    fail("session: {} tokens but {} places for them", ids.size(), places.size());
+  const size_t n = ids.size();
   std::vector<uint32_t> padded_ids(ids.begin(), ids.end());
   padded_ids.resize(tokens, 0);
   // [2, tokens]: positions, then the first cache row of each token's sequence.
@@ -262,7 +281,11 @@ const std::vector<float>& Session::forward(std::span<const uint32_t> ids,
     rows[i] = places[i].pos;
     rows[tokens + i] = places[i].sequence * ctx_;
   }
-  Step& s = step(uint32_t(tokens), decode, all_logits);
+  // Chosen rows, padded to a power of two with row 0 (their logits are dropped).
+  const size_t wanted = logit_rows.size(), gathered = wanted ? std::bit_ceil(wanted) : 0;
+  std::vector<uint32_t> chosen(logit_rows.begin(), logit_rows.end());
+  chosen.resize(gathered, 0);
+  Step& s = step(uint32_t(tokens), decode, all_logits, uint32_t(gathered));
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
@@ -270,6 +293,7 @@ const std::vector<float>& Session::forward(std::span<const uint32_t> ids,
   const Clock::time_point t0 = Clock::now();
   s.exec->write(s.ids, std::as_bytes(std::span(padded_ids)));
   for (graph::TensorId p : s.places) s.exec->write(p, std::as_bytes(std::span(rows)));
+  if (gathered) s.exec->write(s.logit_rows, std::as_bytes(std::span(chosen)));
   const Clock::time_point t1 = Clock::now();
   s.exec->run();
   last_ = &s;
@@ -278,7 +302,12 @@ const std::vector<float>& Session::forward(std::span<const uint32_t> ids,
   logits_.resize(out.elements());
   s.exec->read(s.logits, std::as_writable_bytes(std::span(logits_)));
   times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, Clock::now())};
-  if (tokens > n) logits_.resize(logits_.size() / tokens * n);  // capacity stays
+  // Drop the padding's logits (the capacity stays for the next step).
+  const size_t vocab = size_t(cfg.vocab_size);
+  if (gathered)
+    logits_.resize(wanted * vocab);
+  else if (all_logits && tokens > n)
+    logits_.resize(n * vocab);
   return logits_;
 }
 

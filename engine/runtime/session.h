@@ -72,10 +72,19 @@ class Session {
   const std::vector<float>& forward(std::span<const uint32_t> ids,
                                     std::span<const TokenPlace> places, bool all_logits,
                                     bool decode);
+  // A prefill step (several prompts' chunks together) that returns the logits of
+  // the given rows only, [rows.size(), vocab] (the last token of each prompt that
+  // ends in this step). Tokens and rows run the graph of the next power of two.
+  const std::vector<float>& forward_rows(std::span<const uint32_t> ids,
+                                         std::span<const TokenPlace> places,
+                                         std::span<const uint32_t> rows);
 
   // Records the graph of a step shape now (pipelines included) rather than at
   // its first forward call.
-  void prepare(uint32_t tokens, bool decode, bool all_logits) { step(tokens, decode, all_logits); }
+  // logit_rows: a forward_rows step returning that many rows.
+  void prepare(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows = 0) {
+    step(tokens, decode, all_logits, logit_rows);
+  }
 
   // Each --dump tensor of the last forward call: its shape in that step's graph
   // (tokens first for per-token tensors) and its values.
@@ -95,7 +104,10 @@ class Session {
 
  private:
   struct Step;
-  Step& step(uint32_t tokens, bool decode, bool all_logits);
+  Step& step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows);
+  const std::vector<float>& run(std::span<const uint32_t> ids, std::span<const TokenPlace> places,
+                                size_t tokens, bool decode, bool all_logits,
+                                std::span<const uint32_t> logit_rows);
   void check_memory(const std::vector<uint64_t>& weight_bytes) const;
 
   std::vector<vk::Device*> devices_;
@@ -112,7 +124,7 @@ class Session {
   std::vector<vk::Buffer> k_cache_, v_cache_;                 // per layer
   std::vector<std::vector<vk::Buffer>> rope_cos_, rope_sin_;  // [device][rope]
   models::ForwardResources resources_;
-  std::map<std::tuple<uint32_t, bool, bool>, std::unique_ptr<Step>> steps_;
+  std::map<std::tuple<uint32_t, bool, bool, uint32_t>, std::unique_ptr<Step>> steps_;
   Step* last_ = nullptr;
   StepTimes times_;
   std::vector<float> logits_;  // the last step's, returned by reference

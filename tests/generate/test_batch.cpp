@@ -114,6 +114,33 @@ TEST(Batch, MixedStepsEqualEachSequenceAlone) {
   }
 }
 
+// Two prompts prefilled in one step return the logits of each one's last token,
+// as each prompt's prefill alone does.
+TEST(Batch, PrefillOfSeveralPromptsReturnsTheirLastRows) {
+  Demo d;
+  const size_t vocab = size_t(d.folder.config.vocab_size);
+  const std::vector<uint32_t> a = d.encode(kPrompts[0]), b = d.encode(kPrompts[2]);
+  for (DType cache : {DType::F32, DType::F16}) {
+    SCOPED_TRACE(dtype_name(cache));
+    const double bound = cache == DType::F32 ? 1e-4 : 1e-2;
+    std::vector<float> want_a = d.session(1, cache)->forward(a, 0, false);
+    std::vector<float> want_b = d.session(1, cache)->forward(b, 0, false);
+    auto s = d.session(2, cache);
+    std::vector<uint32_t> ids = b;
+    ids.insert(ids.end(), a.begin(), a.end());
+    std::vector<runtime::TokenPlace> places;
+    for (size_t t = 0; t < b.size(); ++t) places.push_back({1, uint32_t(t)});
+    for (size_t t = 0; t < a.size(); ++t) places.push_back({0, uint32_t(t)});
+    const uint32_t rows[] = {uint32_t(ids.size() - 1), uint32_t(b.size() - 1)};
+    const std::vector<float> got = s->forward_rows(ids, places, rows);
+    ASSERT_EQ(got.size(), 2 * vocab);
+    EXPECT_LE(rel_error(std::span(got).subspan(0, vocab), want_a), bound);
+    EXPECT_LE(rel_error(std::span(got).subspan(vocab, vocab), want_b), bound);
+    const uint32_t bad[] = {uint32_t(ids.size())};
+    EXPECT_THROW(s->forward_rows(ids, places, bad), Error);
+  }
+}
+
 TEST(Batch, SessionRefusesBadPlaces) {
   Demo d;
   auto s = d.session(2, DType::F16, 16);
