@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "engine/base/error.h"
@@ -84,6 +86,12 @@ Server::Server(runtime::Batcher& batcher, ServedModel model, ServerOptions optio
   const uint32_t threads = options_.http_threads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(options_.max_body_bytes);
+  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second server bind
+  // the same port and silently share its connections.
+  http_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   http_->set_keep_alive_max_count(1000);
   routes();
 }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/base/error.h"
 #include "engine/runtime/device_map.h"
 #include "engine/vulkan/context.h"
 #include "server/server.h"
@@ -169,6 +170,20 @@ TEST(Server, BadInputIsAJsonErrorAndTheServerGoesOn) {
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   EXPECT_TRUE(json::parse(missing->body).contains("error"));
+}
+
+// A second server on a port that is in use is refused with the address named.
+TEST(Server, PortInUseIsAnError) {
+  Served s(1);
+  runtime::Batcher other(s.session, &s.tokenizer);
+  server::Server second(other, {.name = "demo", .tokenizer = &s.tokenizer, .ctx = 256, .vocab = 1},
+                        {.port = s.http.port()});
+  try {
+    second.bind();
+    FAIL() << "bound a port already in use";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(s.http.port())), std::string::npos);
+  }
 }
 
 TEST(Server, ApiKey) {
