@@ -107,6 +107,7 @@ std::shared_ptr<BatchHandle> Batcher::submit(BatchRequest request) {
       throw QueueFull(fmt::format("{} requests are waiting for one of {} slots; try again later",
                                   queue_.size(), slots_.size()));
     queue_.push_back({std::move(request), handle, Clock::now()});
+    metrics_.waiting = uint32_t(queue_.size());
   }
   cv_.notify_all();
   return handle;
@@ -142,6 +143,7 @@ void Batcher::loop() {
                           .finish = FinishReason::Interrupted,
                           .error = "the server is shutting down"});
         queue_.clear();
+        metrics_.waiting = 0;
         lock.unlock();
         for (Slot& s : slots_)
           if (s.active) finish(s, FinishReason::Interrupted, "the server is shutting down");
@@ -157,6 +159,8 @@ void Batcher::loop() {
       if (queue_.empty() || free == slots_.end()) break;
       Queued q = std::move(queue_.front());
       queue_.pop_front();
+      metrics_.waiting = uint32_t(queue_.size());
+      if (!q.handle->cancelled_) metrics_.running++;  // admitted below, under no lock
       lock.unlock();
       if (q.handle->cancelled_) {
         q.handle->push({.kind = BatchEvent::Kind::Done, .finish = FinishReason::Interrupted});
@@ -173,10 +177,6 @@ void Batcher::loop() {
       for (Slot& s : slots_)
         if (s.active) finish(s, FinishReason::Interrupted, e.what());
     }
-    std::lock_guard lock(mu_);
-    metrics_.waiting = uint32_t(queue_.size());
-    metrics_.running = uint32_t(
-        std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return bool(s.active); }));
   }
 }
 
@@ -370,6 +370,7 @@ void Batcher::finish(Slot& s, FinishReason why, const std::string& error) {
   {
     std::lock_guard lock(mu_);
     metrics_.requests_finished++;
+    metrics_.running--;  // before Done reaches the submitter: the gauge is never stale
   }
   a.handle->push({.kind = BatchEvent::Kind::Done, .finish = why, .error = error});
   if (!error.empty()) s.cached.clear();  // the cache may be half-written

@@ -206,7 +206,15 @@ TEST(Server, MetricsCountWhatHappened) {
   int status = 0;
   for (int i = 0; i < 3; ++i)
     post(c, "/v1/completions", R"({"prompt": "Once upon a time", "max_tokens": 4})", status);
-  const std::string text = c.Get("/metrics")->body;
+  // HTTP responses are counted once written (the logger runs after the client may
+  // have read the third one): wait, boundedly, for that count.
+  std::string text = c.Get("/metrics")->body;
+  for (int i = 0;
+       i < 100 && text.find("route=\"/v1/completions\",status=\"200\"} 3") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    text = c.Get("/metrics")->body;
+  }
   EXPECT_NE(text.find("# TYPE vkllm_time_to_first_token_seconds histogram"), std::string::npos);
   EXPECT_NE(text.find("vkllm_requests_finished_total{model_name=\"demo\"} 3"), std::string::npos);
   EXPECT_NE(text.find("vkllm_generation_tokens_total{model_name=\"demo\"} 12"), std::string::npos);
