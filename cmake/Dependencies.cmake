@@ -1,7 +1,8 @@
 # Every dependency comes from Debian's packages; nothing is downloaded.
-# The release binary must only need libc, libm, libstdc++, libgcc_s, libvulkan and
-# (for `vkllm serve`) libcpp-httplib: fmt and spdlog are used header-only, other
-# libraries as static archives. Debian ships cpp-httplib only as a shared library.
+# The release binary must only need libc, libm, libstdc++, libgcc_s, libvulkan,
+# libhwy (the CPU backend's SIMD dispatch) and (for `vkllm serve`) libcpp-httplib:
+# fmt and spdlog are used header-only, other libraries as static archives. Debian
+# ships Highway and cpp-httplib only as shared libraries.
 find_package(Vulkan REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
@@ -45,3 +46,11 @@ target_link_libraries(vkllm_httplib INTERFACE PkgConfig::CPP_HTTPLIB Threads::Th
 if(VKLLM_TESTS)
   find_package(GTest REQUIRED)
 endif()
+
+# Highway (SIMD with run-time dispatch) for the CPU backend's kernels. Debian ships
+# it only as a shared library (libhwy1): its target detection lives there.
+find_path(HWY_INCLUDE_DIR hwy/highway.h REQUIRED)
+find_library(HWY_LIBRARY hwy REQUIRED)
+add_library(vkllm_hwy INTERFACE)
+target_include_directories(vkllm_hwy SYSTEM INTERFACE ${HWY_INCLUDE_DIR})
+target_link_libraries(vkllm_hwy INTERFACE ${HWY_LIBRARY})

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "engine/base/error.h"
+#include "host/cpu/bandwidth.h"
 #include "tests/harness/harness.h"
 #include "tools/command.h"
 #include "tools/model_options.h"
@@ -43,6 +44,17 @@ uint32_t argmax(std::span<const float> row) {
 // --batch-decode: every sequence prefilled once with its own random prompt, then per
 // batch size B and run, -n steps of B tokens at positions p..p+n-1 (each run writes
 // the same cache rows again).
+// The read ceiling decode is measured against: the GPU's streaming read, or the
+// host's when every layer is on the CPU (--device cpu).
+harness::Ceilings ceilings(const OpenModel& m) {
+  if (m.devices.empty()) return {host::cpu::read_bandwidth(*m.cpu) / 1e9, 0};
+  return ceilings(m);
+}
+
+std::string device_name(const OpenModel& m) {
+  return m.devices.empty() ? m.cpu->name() : m.devices[0]->info().name;
+}
+
 int run_batched(const Options& o) {
   const uint32_t most = *std::max_element(o.batch_decode.begin(), o.batch_decode.end());
   OpenModel m = open_model(o.model, o.prompt + o.gen, most);
@@ -63,7 +75,7 @@ int run_batched(const Options& o) {
       }
       s.forward(ids, places, false, false);
     }
-  const harness::Ceilings ceil = harness::measure_ceilings(*m.devices[0]);
+  const harness::Ceilings ceil = ceilings(m);
   nlohmann::json rows = nlohmann::json::array();
   if (!o.json)
     std::printf("%-8s %12s %14s %10s %12s   (-p %u context, -n %u steps, median of %u runs)\n",
@@ -108,14 +120,14 @@ int run_batched(const Options& o) {
   if (o.model.profile) print_profile(s.profile());  // the last step of the last batch size
   if (o.json)
     std::printf("%s\n", nlohmann::json({{"model", o.model.dir},
-                                        {"device", m.devices[0]->info().name},
+                                        {"device", device_name(m)},
                                         {"context", o.prompt},
                                         {"steps", o.gen},
                                         {"read_ceiling_gb_s", ceil.read_gbs},
                                         {"batch_decode", rows}})
                             .dump(2)
                             .c_str());
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 int run(const Options& o) {
@@ -158,10 +170,10 @@ int run(const Options& o) {
   const double pp_tps = o.prompt ? o.prompt / median(pp) : 0;
   const double tg_tps = o.gen ? o.gen / median(tg) : 0;
   const double gbs = double(s.decode_read_bytes()) * tg_tps / 1e9;
-  const harness::Ceilings ceil = harness::measure_ceilings(*m.devices[0]);
+  const harness::Ceilings ceil = ceilings(m);
   const double frac = ceil.read_gbs > 0 ? gbs / ceil.read_gbs : 0;
   if (o.model.profile) print_profile(s.profile());
-  const std::string& dev = m.devices[0]->info().name;
+  const std::string dev = device_name(m);
   if (o.json) {
     nlohmann::json j = {{"model", o.model.dir},
                         {"device", dev},
@@ -177,7 +189,8 @@ int run(const Options& o) {
                         {"decode_fraction_of_ceiling", frac},
                         {"prefill_s", pp},
                         {"decode_s", tg},
-                        {"lora", lora_json(m)}};
+                        {"lora", lora_json(m)},
+                        {"device_map", nlohmann::json::parse(m.device_map)}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("model  %s (%s, %.2f GB of weights) on %s, median of %u runs\n",
@@ -191,7 +204,7 @@ int run(const Options& o) {
       std::printf("%-10s %8u %12.1f   %.4g GB/s effective, %.1f%% of measured read %.4g GB/s\n",
                   "decode", o.gen, tg_tps, gbs, 100 * frac, ceil.read_gbs);
   }
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 Registration reg{

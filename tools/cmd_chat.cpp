@@ -95,7 +95,7 @@ int run(const Options& o) {
                    "larger --ctx)\n",
                    gen.ctx());
   }
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 Registration reg{{"chat", "Interactive chat with the model's chat template", [](CLI::App& sub) {

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "engine/base/progress.h"
+#include "engine/runtime/device_weights.h"
 #include "engine/vulkan/context.h"
-#include "loaders/upload/device_weights.h"
 #include "tools/command.h"
 
 namespace vkllm::cli {
@@ -53,7 +53,7 @@ Registration reg{
          model::ModelFolder folder = model::open_model_folder(o->dir);
          double open_s = timer.seconds();
          model::DeviceWeights w = model::upload_weights(
-             dev, folder, {.threads = o->threads, .progress = Progress::stderr_is_terminal()});
+             &dev, folder, {.threads = o->threads, .progress = Progress::stderr_is_terminal()});
          Rss rss = read_rss();
          double gbs = double(w.bytes) / w.seconds / 1e9;
          if (o->json) {

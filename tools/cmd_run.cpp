@@ -75,6 +75,7 @@ int run(const Options& o) {
     j["finish_reason"] = runtime::finish_reason_name(r.finish);
     j["seed"] = g.sampling.seed;
     if (!m.adapters.empty()) j["lora"] = lora_json(m);
+    j["device_map"] = nlohmann::json::parse(m.device_map);
     j["timings"] = {
         {"load_s", load_seconds},
         {"prompt_tokens", r.prefilled_tokens},
@@ -93,7 +94,7 @@ int run(const Options& o) {
       std::fprintf(stderr, "the context of %u tokens is full; raise --ctx for longer output\n",
                    m.session->ctx());
   }
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 Registration reg{

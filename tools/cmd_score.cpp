@@ -149,7 +149,8 @@ int run(const Options& o) {
                         {"perplexity", std::exp(mean)},
                         {"path", o.decode_check ? "decode" : "prefill"},
                         {"window", window},
-                        {"seconds", seconds}};
+                        {"seconds", seconds},
+                        {"device_map", nlohmann::json::parse(m.device_map)}};
     if (!o.kl_base.empty()) {
       j["mean_kl"] = kl;
       j["same_top_token"] = same_top;
@@ -165,7 +166,7 @@ int run(const Options& o) {
       std::printf("against %s: mean KL %.6f, same top token %.2f%%\n", o.kl_base.c_str(), kl,
                   100 * same_top);
   }
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 Registration reg{

@@ -81,7 +81,7 @@ int serve(Options& o) {
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
   std::fprintf(stderr, "vkllm serve: stopped\n");
-  return m.context->validation_messages() ? 1 : 0;
+  return m.validation_messages() ? 1 : 0;
 }
 
 Registration reg{

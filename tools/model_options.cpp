@@ -10,6 +10,7 @@
 #include "engine/base/error.h"
 #include "engine/base/log.h"
 #include "engine/base/progress.h"
+#include "engine/runtime/auto_device_map.h"
 #include "engine/runtime/device_map.h"
 
 namespace vkllm::cli {
@@ -29,9 +30,16 @@ void ModelOptions::add_to(CLI::App& sub, bool with_dump, bool demo_default) {
                                         : "Model folder (config.json, *.safetensors)");
   if (!demo_default) m->required();
   sub.add_option("--device", device,
-                 "Device index or name; a comma list opens several (0,1), or one twice (0,0)");
+                 "Device index or name, or cpu; a comma list opens several (0,1 or 0,cpu), or "
+                 "one twice (0,0)");
   sub.add_option("--device-map", device_map,
-                 "JSON file in transformers' explicit device_map form; indices into --device");
+                 "auto, balanced, balanced_low_0, sequential (accelerate's meaning, over --device "
+                 "and the CPU), or a JSON file in transformers' explicit device_map form: indices "
+                 "into --device, or \"cpu\" / \"disk\" for layers the CPU computes");
+  sub.add_option("--max-memory", max_memory,
+                 "Limits for an automatic --device-map, e.g. 0=20GiB,1=30GiB,cpu=64GiB (keys: "
+                 "indices into --device, cpu); only the devices named are used");
+  sub.add_option("--threads", threads, "CPU threads for layers on the CPU (default: one per core)");
   sub.add_option("--ctx", ctx, "Context length (KV cache rows); default: max_position_embeddings");
   sub.add_option("--precision", precision, "KV cache precision: f16 (default) or f32")
       ->check(CLI::IsMember({"f16", "f32"}));
@@ -76,23 +84,92 @@ std::vector<uint32_t> parse_token_ids(const std::string& text, const std::string
   return ids;
 }
 
+namespace {
+
+// The opened GPUs with their free memory, and the CPU at index cpu_at.
+std::vector<runtime::MapDevice> map_candidates(const std::vector<graph::Backend>& backends,
+                                               int cpu_at) {
+  std::vector<runtime::MapDevice> out;
+  for (int i = 0; i < int(backends.size()); ++i) {
+    if (backends[size_t(i)].is_cpu()) continue;
+    out.push_back(runtime::gpu_map_device(i, backends[size_t(i)].vulkan->info()));
+  }
+  out.push_back({cpu_at, "cpu", true, runtime::host_available_bytes()});
+  return out;
+}
+
+}  // namespace
+
 OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequences) {
   OpenModel m;
-  m.context =
-      std::make_unique<vk::Context>(vk::ContextOptions{.device = o.device, .validation = o.debug});
-  m.devices = m.context->open_devices(o.device);
+  // --device: GPUs by index or name, and "cpu", in the order the map's indices count.
+  std::vector<std::string> entries;
+  for (size_t start = 0; start <= o.device.size();) {
+    const size_t end = std::min(o.device.find(',', start), o.device.size());
+    entries.push_back(o.device.substr(start, end - start));
+    start = end + 1;
+  }
+  std::string gpus;
+  int cpu_index = -1;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i] == "cpu") {
+      if (cpu_index >= 0) fail("--device {}: cpu is named twice", o.device);
+      cpu_index = int(i);
+    } else if (!entries[i].empty() || entries.size() == 1) {
+      gpus += (gpus.empty() ? "" : ",") + entries[i];
+    } else {
+      fail("--device {}: an empty entry", o.device);
+    }
+  }
+  if (cpu_index < 0 || entries.size() > 1) {
+    m.context =
+        std::make_unique<vk::Context>(vk::ContextOptions{.device = gpus, .validation = o.debug});
+    m.devices = m.context->open_devices(gpus);
+  }
+  auto use_cpu = [&] {
+    if (!m.cpu) m.cpu = std::make_unique<host::cpu::Cpu>(o.threads);
+    return m.cpu.get();
+  };
+  for (size_t i = 0, g = 0; i < entries.size(); ++i)
+    m.backends.push_back(int(i) == cpu_index ? graph::Backend(use_cpu())
+                                             : graph::Backend(m.devices.at(g++)));
   m.folder = std::make_unique<model::ModelFolder>(model::open_model_folder(o.folder()));
   const model::ModelConfig& cfg = m.folder->config;
-  models::Placement placement =
-      o.device_map.empty() ? runtime::single_device(cfg)
-                           : runtime::load_device_map(o.device_map, cfg, int(m.devices.size()));
-  if (o.device_map.empty() && m.devices.size() > 1)
-    fail("--device opens {} devices: pass --device-map to say which layers run where",
-         m.devices.size());
   uint32_t ctx = o.ctx;
   if (ctx == 0)
     ctx = ctx_needed ? std::min<uint32_t>(ctx_needed, uint32_t(cfg.max_position_embeddings))
                      : uint32_t(cfg.max_position_embeddings);
+  const int opened = int(m.backends.size());
+  const int cpu_at = cpu_index >= 0 ? cpu_index : opened;
+  const DType cache = o.precision == "f32" ? DType::F32 : DType::F16;
+  runtime::DeviceMapPlan plan;
+  if (const auto strategy = runtime::parse_map_strategy(o.device_map)) {
+    const auto quant = o.quant.empty() ? std::optional<runtime::QuantPlan>()
+                                       : runtime::plan_quantization(m.folder->weights, o.quant);
+    plan = runtime::plan_device_map(
+        runtime::module_sizes(cfg, m.folder->weights, quant ? &*quant : nullptr, ctx, sequences,
+                              cache),
+        runtime::apply_max_memory(map_candidates(m.backends, cpu_at), o.max_memory), *strategy);
+  } else {
+    if (!o.max_memory.empty())
+      fail(
+          "--max-memory sets the limits of an automatic map: pass --device-map auto (or "
+          "balanced, balanced_low_0, sequential)");
+    plan.placement = o.device_map.empty()
+                         ? runtime::single_device(cfg)
+                         : runtime::load_device_map(o.device_map, cfg, opened, cpu_index);
+  }
+  const models::Placement& placement = plan.placement;
+  // "cpu" in a map without cpu in --device: the CPU joins as the last device.
+  if (placement.devices > opened) m.backends.push_back(graph::Backend(use_cpu()));
+  if (o.device_map.empty() && m.backends.size() > 1)
+    fail("--device opens {} devices: pass --device-map to say which layers run where",
+         m.backends.size());
+  m.device_map = runtime::device_map_json(plan, cpu_at);
+  if (!plan.devices.empty())
+    std::fprintf(stderr, "%s\n", runtime::describe_device_map(plan).c_str());
+  if (placement.devices > 1 || m.cpu)
+    std::fprintf(stderr, "device map: %s\n", m.device_map.c_str());
   if (o.ctx && uint64_t(o.ctx) > uint64_t(cfg.max_position_embeddings))
     spdlog::warn("--ctx {} is past the model's max_position_embeddings {}", o.ctx,
                  cfg.max_position_embeddings);
@@ -112,14 +189,14 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequen
   m.adapters_merged = o.lora_merge == "yes" || (o.lora_merge == "auto" && !quantized);
   runtime::SessionOptions so{.ctx = ctx,
                              .sequences = sequences,
-                             .cache = o.precision == "f32" ? DType::F32 : DType::F16,
+                             .cache = cache,
                              .profile = o.profile,
                              .progress = Progress::stderr_is_terminal(),
                              .dump = o.dump,
                              .adapters = m.adapters,
                              .merge_adapters = m.adapters_merged,
                              .quant = o.quant};
-  m.session = std::make_unique<runtime::Session>(m.devices, *m.folder, placement, so);
+  m.session = std::make_unique<runtime::Session>(m.backends, *m.folder, placement, so);
   if (const auto& plan = m.session->quant_plan())
     std::fprintf(stderr, "%s\n", describe_quant(*plan, *m.folder).c_str());
   for (const model::LoraAdapter& a : m.adapters)

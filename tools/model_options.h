@@ -17,10 +17,12 @@ namespace vkllm::cli {
 
 struct ModelOptions {
   std::string dir, device, device_map, precision = "f16";
+  std::string max_memory;         // --max-memory 0=20GiB,cpu=64GiB (with an automatic map)
   std::vector<std::string> lora;  // DIR or DIR:SCALE, repeatable
   std::string lora_merge = "auto";
   std::string quant;  // --quant q8|q4
   uint32_t ctx = 0;
+  unsigned threads = 0;  // the CPU's, 0: one per core
   bool debug = false, profile = false;
   std::vector<std::string> dump;
 
@@ -30,12 +32,19 @@ struct ModelOptions {
   std::string folder() const;
 };
 
-// A model opened on its devices: the Vulkan context, the folder, the session.
+// A model opened on its devices: the Vulkan context (none when only the CPU runs
+// it), the folder, the session.
 struct OpenModel {
   std::unique_ptr<vk::Context> context;
+  std::unique_ptr<host::cpu::Cpu> cpu;  // where --device or the map names "cpu"
   std::unique_ptr<model::ModelFolder> folder;
   std::unique_ptr<runtime::Session> session;
-  std::vector<vk::Device*> devices;
+  std::vector<vk::Device*> devices;      // the GPUs
+  std::vector<graph::Backend> backends;  // the session's devices, in --device order
+  // Where each module runs, as transformers' hf_device_map reads (JSON text).
+  std::string device_map;
+  // Whether the validation layer reported anything (--debug).
+  bool validation_messages() const { return context && context->validation_messages(); }
   // The adapters over the base (--lora), as read; the session merged or holds them.
   std::vector<model::LoraAdapter> adapters;
   bool adapters_merged = false;

@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libvulkan-dev glslang-tools spirv-tools
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libpcre2-dev libutf8proc-dev libcpp-httplib-dev
+  libpcre2-dev libutf8proc-dev libcpp-httplib-dev libhwy-dev
   mesa-vulkan-drivers
 )
 if [ "$mode" = test ]; then

@@ -77,20 +77,27 @@ void quant_pack_row(const QuantFormat& f, uint64_t k, const uint8_t* codes, cons
   }
 }
 
+float quant_scale(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t g) {
+  const auto* at = row + quant_scales_offset(f, k);
+  if (f.scale_f16) {
+    uint16_t h;
+    std::memcpy(&h, at + 2 * g, 2);
+    return f16_to_f32(h);
+  }
+  float scale;
+  std::memcpy(&scale, at + 4 * g, 4);
+  return scale;
+}
+
+uint32_t quant_zero(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t g) {
+  return f.zeros ? uint32_t(row[quant_zeros_offset(f, k) + g]) : f.zero;
+}
+
 float quant_value(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t c) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(row);
   const uint32_t code = f.bits == 8 ? bytes[c] : (bytes[c / 2] >> (4 * (c & 1))) & 15;
   const uint64_t g = c / f.group;
-  float scale;
-  if (f.scale_f16) {
-    uint16_t h;
-    std::memcpy(&h, bytes + quant_scales_offset(f, k) + 2 * g, 2);
-    scale = f16_to_f32(h);
-  } else {
-    std::memcpy(&scale, bytes + quant_scales_offset(f, k) + 4 * g, 4);
-  }
-  const uint32_t zero = f.zeros ? bytes[quant_zeros_offset(f, k) + g] : f.zero;
-  return scale * quant_decode(f.codes, code, zero);
+  return quant_scale(f, k, row, g) * quant_decode(f.codes, code, quant_zero(f, k, row, g));
 }
 
 std::string quant_format_name(const QuantFormat& f) {

@@ -94,6 +94,10 @@ float quant_decode(QuantCodes codes, uint32_t code, uint32_t zero);
 void quant_pack_row(const QuantFormat& f, uint64_t k, const uint8_t* codes, const float* scales,
                     const uint8_t* zeros, std::byte* out);
 
+// Group g's scale and zero in a packed row.
+float quant_scale(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t g);
+uint32_t quant_zero(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t g);
+
 // Weight c of a packed row, as the kernels compute it (scale x decoded code in f32).
 float quant_value(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t c);
 

@@ -1,18 +1,22 @@
 #include "engine/graph/executor.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 
 #include "engine/base/error.h"
 
 namespace vkllm::graph {
 
-// A run of consecutive ops on one device, recorded into one stream; or a
-// transfer (one op, done by the host between submissions).
+// A run of consecutive ops on one device, recorded into one stream (a Vulkan
+// device) or called in order (the CPU); or a transfer (one op, done by the host
+// between submissions).
 struct Executor::Segment {
   int device = 0;
   std::vector<size_t> ops;
   bool transfer = false;
   std::unique_ptr<vk::Stream> stream;
+  std::vector<double> cpu_ns;  // per op, with ExecutorOptions::profile on the CPU
 };
 
 namespace {
@@ -32,25 +36,27 @@ bool any_overlap(const std::vector<Span>& a, const std::vector<Span>& b) {
 
 }  // namespace
 
-Executor::Executor(std::vector<vk::Device*> devices, Graph graph, ExecutorOptions opts)
+Executor::Executor(std::vector<Backend> devices, Graph graph, ExecutorOptions opts)
     : devices_(std::move(devices)), graph_(std::move(graph)), opts_(opts) {
   uint64_t alignment = 256;
-  for (vk::Device* d : devices_)
-    alignment = std::max<uint64_t>(alignment, d->info().min_storage_buffer_offset_alignment);
+  for (const Backend& d : devices_) alignment = std::max(alignment, d.offset_alignment());
   plan_ = plan_memory(graph_, int(devices_.size()), alignment);
   for (size_t d = 0; d < devices_.size(); ++d) {
-    const uint64_t range = devices_[d]->info().max_storage_buffer_range;
+    const uint64_t range = devices_[d].max_binding();
     for (const Tensor& t : graph_.tensors)
       if (t.device == int(d) && t.bytes() > range)
         fail(
             "graph: '{}' needs {} bytes, more than one binding of {} may cover ({}); use a "
             "smaller --batch",
-            t.name, t.bytes(), devices_[d]->info().name, range);
-    arenas_.push_back(devices_[d]->buffer(std::max<uint64_t>(plan_.arena_bytes[d], 256),
-                                          "intermediates (graph arena)"));
+            t.name, t.bytes(), devices_[d].name(), range);
+    arenas_.push_back(devices_[d].buffer(std::max<uint64_t>(plan_.arena_bytes[d], 256),
+                                         "intermediates (graph arena)"));
     inputs_.push_back(
-        devices_[d]->buffer(std::max<uint64_t>(plan_.input_bytes[d], 256), "graph inputs"));
+        devices_[d].buffer(std::max<uint64_t>(plan_.input_bytes[d], 256), "graph inputs"));
   }
+  for (const Op& op : graph_.ops)
+    if (!op.transfer && devices_[size_t(op.device)].is_cpu() && !op.cpu)
+      fail("graph: op '{}' ({}) has no CPU kernel; place its layer on a GPU", op.name, op.kind);
   uint64_t largest_transfer = 0;
   for (size_t i = 0; i < graph_.ops.size(); ++i) {
     const Op& op = graph_.ops[i];
@@ -64,26 +70,37 @@ Executor::Executor(std::vector<vk::Device*> devices, Graph graph, ExecutorOption
     segments_.back()->ops.push_back(i);
   }
   transfer_scratch_.resize(largest_transfer);
+  // Host-cached copies of what the host reads of a GPU; the CPU's arena is read as it is.
+  auto gpu = [&](const Tensor& x) { return !devices_[size_t(x.device)].is_cpu(); };
   for (TensorId t = 0; t < graph_.tensors.size(); ++t) {
     const Tensor& x = graph_.tensors[t];
-    if (x.kind == TensorKind::Output)
+    if (x.kind == TensorKind::Output && gpu(x))
       readback_.emplace(
-          t, devices_[size_t(x.device)]->buffer(std::max<uint64_t>(x.bytes(), 4), "graph output",
-                                                vk::MemoryUse::Readback));
+          t, devices_[size_t(x.device)].buffer(std::max<uint64_t>(x.bytes(), 4), "graph output",
+                                               vk::MemoryUse::Readback));
   }
   for (const Op& op : graph_.ops)
-    if (op.transfer && !readback_.count(op.inputs[0])) {
+    if (op.transfer && !readback_.count(op.inputs[0]) && gpu(graph_.tensor(op.inputs[0]))) {
       const Tensor& x = graph_.tensor(op.inputs[0]);
-      readback_.emplace(op.inputs[0], devices_[size_t(x.device)]->buffer(
+      readback_.emplace(op.inputs[0], devices_[size_t(x.device)].buffer(
                                           std::max<uint64_t>(x.bytes(), 4), "device transfer",
                                           vk::MemoryUse::Readback));
     }
   for (auto& seg : segments_)
-    if (!seg->transfer) record(*seg);
+    if (!seg->transfer && !devices_[size_t(seg->device)].is_cpu()) record(*seg);
 }
 
 Executor::~Executor() {
-  for (vk::Device* d : devices_) d->wait_idle();
+  for (const Backend& d : devices_) d.wait_idle();
+}
+
+std::byte* Executor::host_pointer(TensorId id) const {
+  const Tensor& t = graph_.tensor(id);
+  if (t.kind == TensorKind::Weight || t.kind == TensorKind::State) {
+    if (!t.bound.host) fail("graph: '{}' is on the CPU but its buffer is not host memory", t.name);
+    return t.bound.data();
+  }
+  return buffer_of(id).mapped() + plan_.offset[id];
 }
 
 const vk::Buffer& Executor::buffer_of(TensorId id) const {
@@ -98,7 +115,7 @@ vk::BufferRange Executor::range(TensorId id) const {
 }
 
 void Executor::record(Segment& seg) {
-  vk::Device& dev = *devices_[size_t(seg.device)];
+  vk::Device& dev = *devices_[size_t(seg.device)].vulkan;
   const uint32_t stamps = opts_.profile ? uint32_t(seg.ops.size() + 1) : 0;
   seg.stream = std::make_unique<vk::Stream>(dev, stamps);
   vk::Stream& s = *seg.stream;
@@ -157,20 +174,60 @@ void Executor::write(TensorId input, std::span<const std::byte> data) {
   if (t.kind != TensorKind::Input) fail("executor: '{}' is not an input of the graph", t.name);
   if (data.size() != t.bytes())
     fail("executor: input '{}' takes {} bytes, {} given", t.name, t.bytes(), data.size());
-  devices_[size_t(t.device)]->upload(inputs_[size_t(t.device)], plan_.offset[input], data);
+  devices_[size_t(t.device)].upload(inputs_[size_t(t.device)], plan_.offset[input], data);
+}
+
+void Executor::run_cpu(Segment& seg) {
+  host::cpu::Cpu& cpu = *devices_[size_t(seg.device)].cpu;
+  std::vector<std::byte*> in, out;
+  seg.cpu_ns.assign(opts_.profile ? seg.ops.size() : 0, 0.0);
+  for (size_t j = 0; j < seg.ops.size(); ++j) {
+    const Op& op = graph_.ops[seg.ops[j]];
+    in.clear();
+    out.clear();
+    for (TensorId t : op.inputs) in.push_back(host_pointer(t));
+    for (TensorId t : op.outputs) out.push_back(host_pointer(t));
+    const auto start = std::chrono::steady_clock::now();
+    op.cpu(cpu, in, out);
+    if (opts_.profile)
+      seg.cpu_ns[j] =
+          std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+              .count();
+  }
+}
+
+// A GPU's tensor is read from its host-cached copy; the CPU's is its arena bytes.
+void Executor::transfer(const Op& op) {
+  const TensorId src = op.inputs[0], dst = op.outputs[0];
+  const Backend& from = devices_[size_t(graph_.tensor(src).device)];
+  const Backend& to = devices_[size_t(op.device)];
+  const uint64_t n = graph_.tensor(src).bytes();
+  if (to.is_cpu()) {
+    std::span<std::byte> bytes(host_pointer(dst), n);
+    if (from.is_cpu())
+      std::memcpy(bytes.data(), host_pointer(src), n);
+    else
+      from.download(readback_.at(src), 0, bytes);
+    return;
+  }
+  std::span<const std::byte> bytes;
+  if (from.is_cpu()) {
+    bytes = {host_pointer(src), n};
+  } else {
+    from.download(readback_.at(src), 0, {transfer_scratch_.data(), n});
+    bytes = {transfer_scratch_.data(), n};
+  }
+  to.upload(arenas_[size_t(op.device)], plan_.offset[dst], bytes);
 }
 
 void Executor::run() {
   for (auto& seg : segments_) {
-    if (!seg->transfer) {
+    if (seg->transfer)
+      transfer(graph_.ops[seg->ops[0]]);
+    else if (devices_[size_t(seg->device)].is_cpu())
+      run_cpu(*seg);
+    else
       seg->stream->submit_and_wait();
-      continue;
-    }
-    const Op& op = graph_.ops[seg->ops[0]];
-    const TensorId src = op.inputs[0], dst = op.outputs[0];
-    std::span<std::byte> bytes(transfer_scratch_.data(), graph_.tensor(src).bytes());
-    devices_[size_t(graph_.tensor(src).device)]->download(readback_.at(src), 0, bytes);
-    devices_[size_t(seg->device)]->upload(arenas_[size_t(seg->device)], plan_.offset[dst], bytes);
   }
 }
 
@@ -186,10 +243,10 @@ void Executor::read(TensorId id, std::span<std::byte> out) const {
         "(--dump) to read it",
         t.name);
   if (auto it = readback_.find(id); it != readback_.end()) {
-    devices_[size_t(t.device)]->download(it->second, 0, out);
+    devices_[size_t(t.device)].download(it->second, 0, out);
     return;
   }
-  devices_[size_t(t.device)]->download(buffer_of(id), plan_.offset[id], out);
+  devices_[size_t(t.device)].download(buffer_of(id), plan_.offset[id], out);
 }
 
 std::vector<OpTime> Executor::profile() const {
@@ -197,6 +254,13 @@ std::vector<OpTime> Executor::profile() const {
   if (!opts_.profile) return times;
   for (const auto& seg : segments_) {
     if (seg->transfer) continue;
+    if (!seg->stream) {
+      for (size_t j = 0; j < seg->ops.size() && j < seg->cpu_ns.size(); ++j) {
+        const Op& op = graph_.ops[seg->ops[j]];
+        times.push_back({op.kind, op.name, seg->device, seg->cpu_ns[j]});
+      }
+      continue;
+    }
     std::vector<double> ts = seg->stream->timestamps_ns();
     for (size_t j = 0; j < seg->ops.size() && j + 1 < ts.size(); ++j) {
       const Op& op = graph_.ops[seg->ops[j]];

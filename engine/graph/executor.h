@@ -1,7 +1,9 @@
-// The executor: plans a graph's memory, records each device's run of ops into a
-// command buffer once, and replays them. Between devices it copies the boundary
-// tensor through the host (an explicit transfer op of the graph). What changes
-// per step (token ids, positions) is written into the graph's Input tensors.
+// The executor: plans a graph's memory, records each Vulkan device's run of ops
+// into a command buffer once and replays them; a run of ops on the CPU calls their
+// CPU kernels in order. Between devices it copies the boundary tensor through the
+// host (an explicit transfer op of the graph): a GPU's result is read straight
+// into the CPU's arena and the CPU's written straight from it. What changes per
+// step (token ids, positions) is written into the graph's Input tensors.
 #pragma once
 
 #include <cstdint>
@@ -11,13 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "engine/graph/backend.h"
 #include "engine/graph/graph.h"
 #include "engine/graph/plan.h"
 
 namespace vkllm::graph {
 
 struct ExecutorOptions {
-  bool profile = false;  // a GPU timestamp after every op
+  bool profile = false;  // a GPU timestamp after every op (a clock reading on the CPU)
 };
 
 struct OpTime {
@@ -29,7 +32,7 @@ struct OpTime {
 class Executor {
  public:
   // devices[i] runs the ops placed on device i.
-  Executor(std::vector<vk::Device*> devices, Graph graph, ExecutorOptions opts = {});
+  Executor(std::vector<Backend> devices, Graph graph, ExecutorOptions opts = {});
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -50,16 +53,20 @@ class Executor {
     return v;
   }
 
-  // Per-op GPU time of the last run (needs ExecutorOptions::profile).
+  // Per-op time of the last run (needs ExecutorOptions::profile).
   std::vector<OpTime> profile() const;
 
  private:
   struct Segment;
   vk::BufferRange range(TensorId id) const;
   const vk::Buffer& buffer_of(TensorId id) const;
+  // The first byte of a tensor of a CPU segment.
+  std::byte* host_pointer(TensorId id) const;
   void record(Segment& seg);
+  void run_cpu(Segment& seg);
+  void transfer(const Op& op);
 
-  std::vector<vk::Device*> devices_;
+  std::vector<Backend> devices_;
   Graph graph_;
   ExecutorOptions opts_;
   MemoryPlan plan_;

@@ -92,7 +92,7 @@ TensorId GraphBuilder::on_current_device(TensorId id) {
 }
 
 void GraphBuilder::op(std::string kind, std::vector<TensorId> inputs, std::vector<TensorId> outputs,
-                      Encoder encode) {
+                      Encoder encode, HostKernel cpu) {
   for (TensorId& in : inputs) in = on_current_device(in);
   for (TensorId out : outputs)
     if (g_.tensors[out].device != device_)
@@ -104,7 +104,8 @@ void GraphBuilder::op(std::string kind, std::vector<TensorId> inputs, std::vecto
                     .device = device_,
                     .inputs = std::move(inputs),
                     .outputs = std::move(outputs),
-                    .encode = std::move(encode)});
+                    .encode = std::move(encode),
+                    .cpu = std::move(cpu)});
 }
 
 void GraphBuilder::mark_output(TensorId id) {

@@ -16,6 +16,7 @@
 #include "engine/base/dtype.h"
 #include "engine/base/quant.h"
 #include "engine/vulkan/stream.h"
+#include "host/cpu/cpu.h"
 
 namespace vkllm::graph {
 
@@ -47,15 +48,23 @@ struct Tensor {
 using Encoder = std::function<void(vk::Stream&, std::span<const vk::BufferRange> in,
                                    std::span<const vk::BufferRange> out)>;
 
+// Runs one op on the CPU (host/cpu): the first byte of each tensor, in the order of
+// Op::inputs, Op::outputs.
+using HostKernel = std::function<void(host::cpu::Cpu&, std::span<std::byte* const> in,
+                                      std::span<std::byte* const> out)>;
+
+// An op is declared once (graph/ops.cpp: its shape rules and parameters) with its
+// implementations per backend side by side: the Vulkan dispatch and the CPU kernel.
 struct Op {
   std::string kind;  // "matmul", "rmsnorm" ...: groups --profile rows
   std::string name;  // the name of its (first) output
   int device = 0;
   std::vector<TensorId> inputs, outputs;
   // A transfer copies inputs[0] (on another device) into outputs[0] through the
-  // host; it has no encoder.
+  // host; it has no kernels.
   bool transfer = false;
   Encoder encode;
+  HostKernel cpu;
 };
 
 struct Graph {
@@ -84,7 +93,7 @@ class GraphBuilder {
   // Adds an op writing `outputs` from `inputs`; inputs on other devices are
   // transferred to the current one first.
   void op(std::string kind, std::vector<TensorId> inputs, std::vector<TensorId> outputs,
-          Encoder encode);
+          Encoder encode, HostKernel cpu = {});
   // Keeps a tensor alive to the end of the graph so the host can read it.
   void mark_output(TensorId id);
   // Names the host will read (--dump): ops that would fuse such a tensor away

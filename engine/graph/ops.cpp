@@ -1,6 +1,7 @@
 #include "engine/graph/ops.h"
 
 #include <array>
+#include <cstring>
 
 #include "engine/base/error.h"
 #include "engine/kernels/elementwise.h"
@@ -11,6 +12,9 @@
 #include "engine/kernels/norm.h"
 #include "engine/kernels/quant.h"
 #include "engine/kernels/rope.h"
+#include "host/cpu/attention.h"
+#include "host/cpu/layers.h"
+#include "host/cpu/linear.h"
 
 namespace vkllm::graph::ops {
 
@@ -18,6 +22,15 @@ namespace {
 
 uint64_t rows_of(const Tensor& t) {
   return t.elements() / t.shape.back();
+}
+
+namespace cpu = host::cpu;
+
+float* f32(std::byte* p) {
+  return reinterpret_cast<float*>(p);
+}
+const uint32_t* u32(std::byte* p) {
+  return reinterpret_cast<const uint32_t*>(p);
 }
 
 void expect_f32(const Tensor& t, const char* op) {
@@ -33,9 +46,15 @@ TensorId embed(GraphBuilder& g, std::string name, TensorId table, TensorId ids, 
   kernels::EmbedShape shape{tokens, hidden, uint32_t(tt.shape[0]), scale};
   const DType dtype = tt.dtype;
   TensorId y = g.activation(std::move(name), DType::F32, {tokens, hidden});
-  g.op("embed", {ids, table}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::embed(s, dtype, shape, in[0], in[1], out[0]);
-  });
+  g.op(
+      "embed", {ids, table}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::embed(s, dtype, shape, in[0], in[1], out[0]);
+      },
+      [=](cpu::Cpu& c, auto in, auto out) {
+        cpu::embed(c, dtype, in[1], u32(in[0]), shape.tokens, shape.hidden, shape.vocab,
+                   shape.scale, f32(out[0]));
+      });
   return y;
 }
 
@@ -50,13 +69,28 @@ TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, flo
          xt.name, n);
   const kernels::RmsNormKey key{wt.dtype, add_one};
   TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
-  g.op("rmsnorm", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::rmsnorm(s, key, in[0], in[1], out[0], rows, n, eps);
-  });
+  g.op(
+      "rmsnorm", {x, w}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::rmsnorm(s, key, in[0], in[1], out[0], rows, n, eps);
+      },
+      [=](cpu::Cpu& c, auto in, auto out) {
+        cpu::rmsnorm(c, key.weight, in[1], add_one, f32(in[0]), f32(out[0]), rows, n, eps);
+      });
   return y;
 }
 
 namespace {
+
+// The CPU kernel of every Linear path (matvec, matmul, split-K, quantized): inputs
+// x, W (and the residual r), output y first.
+HostKernel cpu_linear(DType wtype, std::optional<QuantFormat> q, uint32_t t, uint32_t n, uint32_t k,
+                      bool residual) {
+  return [=](cpu::Cpu& c, auto in, auto out) {
+    cpu::linear(c, {in[1], wtype, q}, f32(in[0]), residual ? f32(in[2]) : nullptr, f32(out[0]), t,
+                n, k);
+  };
+}
 
 // Checks x [t, k] against w [n, k]; returns {t, n, k}.
 std::array<uint32_t, 3> linear_dims(GraphBuilder& g, const std::string& name, TensorId x,
@@ -80,14 +114,20 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
   if (const auto q = g.tensor(w).quant) {
     kernels::check_quant_shape(*q, k, g.tensor(w).name.c_str());
     if (t == 1) {
-      g.op("matvec_quant", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-        kernels::matvec_quant(s, *q, in[1], in[0], nullptr, out[0], n, k);
-      });
+      g.op(
+          "matvec_quant", {x, w}, {y},
+          [=](vk::Stream& s, auto in, auto out) {
+            kernels::matvec_quant(s, *q, in[1], in[0], nullptr, out[0], n, k);
+          },
+          cpu_linear(wtype, q, t, n, k, false));
     } else {
-      g.op("matmul_quant", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-        kernels::matmul_quant(s, *q, kernels::matmul_quant_path(s.device().info(), precision),
-                              in[0], in[1], out[0], t, n, k);
-      });
+      g.op(
+          "matmul_quant", {x, w}, {y},
+          [=](vk::Stream& s, auto in, auto out) {
+            kernels::matmul_quant(s, *q, kernels::matmul_quant_path(s.device().info(), precision),
+                                  in[0], in[1], out[0], t, n, k);
+          },
+          cpu_linear(wtype, q, t, n, k, false));
     }
     return y;
   }
@@ -95,24 +135,33 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
   // for all of them by the matvec; more: the matmul.
   if (t <= kernels::kMatvecBatchLimit) {
     const kernels::MatvecKey key = kernels::matvec_key(wtype, k, {}, t);
-    g.op("matvec", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-      kernels::matvec(s, key, in[1], in[0], out[0], n, k);
-    });
+    g.op(
+        "matvec", {x, w}, {y},
+        [=](vk::Stream& s, auto in, auto out) {
+          kernels::matvec(s, key, in[1], in[0], out[0], n, k);
+        },
+        cpu_linear(wtype, {}, t, n, k, false));
   } else if (const uint32_t splits = kernels::matmul_splits(t, n, k); splits > 1) {
     // Partial sums for split K, used where the device takes the tensor-core path.
     TensorId part = g.activation(g.tensor(y).name + ".partial", DType::F32, {splits, t, n});
-    g.op("matmul", {x, w}, {y, part}, [=](vk::Stream& s, auto in, auto out) {
-      const auto key = kernels::matmul_key(s.device().info(), wtype, precision);
-      if (key.path == kernels::MatmulPath::Coopmat)
-        kernels::matmul_split(s, key, in[0], in[1], out[1], out[0], t, n, k, splits);
-      else
-        kernels::matmul(s, key, in[0], in[1], out[0], t, n, k);
-    });
+    g.op(
+        "matmul", {x, w}, {y, part},
+        [=](vk::Stream& s, auto in, auto out) {
+          const auto key = kernels::matmul_key(s.device().info(), wtype, precision);
+          if (key.path == kernels::MatmulPath::Coopmat)
+            kernels::matmul_split(s, key, in[0], in[1], out[1], out[0], t, n, k, splits);
+          else
+            kernels::matmul(s, key, in[0], in[1], out[0], t, n, k);
+        },
+        cpu_linear(wtype, {}, t, n, k, false));
   } else {
-    g.op("matmul", {x, w}, {y}, [=](vk::Stream& s, auto in, auto out) {
-      kernels::matmul(s, kernels::matmul_key(s.device().info(), wtype, precision), in[0], in[1],
-                      out[0], t, n, k);
-    });
+    g.op(
+        "matmul", {x, w}, {y},
+        [=](vk::Stream& s, auto in, auto out) {
+          kernels::matmul(s, kernels::matmul_key(s.device().info(), wtype, precision), in[0], in[1],
+                          out[0], t, n, k);
+        },
+        cpu_linear(wtype, {}, t, n, k, false));
   }
   return y;
 }
@@ -128,16 +177,22 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
   TensorId y = g.activation(std::move(name), DType::F32, {t, n});
   if (const auto q = g.tensor(w).quant) {
     kernels::check_quant_shape(*q, k, g.tensor(w).name.c_str());
-    g.op("matvec_quant", {x, w, r}, {y}, [=](vk::Stream& s, auto in, auto out) {
-      kernels::matvec_quant(s, *q, in[1], in[0], &in[2], out[0], n, k);
-    });
+    g.op(
+        "matvec_quant", {x, w, r}, {y},
+        [=](vk::Stream& s, auto in, auto out) {
+          kernels::matvec_quant(s, *q, in[1], in[0], &in[2], out[0], n, k);
+        },
+        cpu_linear(g.tensor(w).dtype, q, t, n, k, true));
     return y;
   }
   kernels::MatvecKey key = kernels::matvec_key(g.tensor(w).dtype, k);
   key.residual = true;
-  g.op("matvec", {x, w, r}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::matvec_residual(s, key, in[1], in[0], in[2], out[0], n, k);
-  });
+  g.op(
+      "matvec", {x, w, r}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::matvec_residual(s, key, in[1], in[0], in[2], out[0], n, k);
+      },
+      cpu_linear(g.tensor(w).dtype, {}, t, n, k, true));
   return y;
 }
 
@@ -147,8 +202,10 @@ void add_bias(GraphBuilder& g, TensorId x, TensorId b) {
   if (bt.elements() != n)
     fail("graph: bias '{}' has {} elements, '{}' rows have {}", bt.name, bt.elements(), xt.name, n);
   const DType btype = bt.dtype;
-  g.op("add_bias", {x, b}, {x},
-       [=](vk::Stream& s, auto in, auto) { kernels::add_bias(s, btype, in[0], in[1], rows, n); });
+  g.op(
+      "add_bias", {x, b}, {x},
+      [=](vk::Stream& s, auto in, auto) { kernels::add_bias(s, btype, in[0], in[1], rows, n); },
+      [=](cpu::Cpu&, auto in, auto) { cpu::add_bias(btype, in[1], f32(in[0]), rows, n); });
 }
 
 TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b) {
@@ -157,9 +214,12 @@ TensorId add(GraphBuilder& g, std::string name, TensorId a, TensorId b) {
     fail("graph: add '{}': '{}' and '{}' differ in shape", name, at.name, bt.name);
   const uint32_t n = uint32_t(at.elements());
   TensorId y = g.activation(std::move(name), DType::F32, at.shape);
-  g.op("add", {a, b}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::binary(s, kernels::BinaryOp::Add, DType::F32, in[0], in[1], out[0], n);
-  });
+  g.op(
+      "add", {a, b}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::binary(s, kernels::BinaryOp::Add, DType::F32, in[0], in[1], out[0], n);
+      },
+      [=](cpu::Cpu&, auto in, auto out) { cpu::add(f32(in[0]), f32(in[1]), f32(out[0]), n); });
   return y;
 }
 
@@ -169,18 +229,39 @@ TensorId rope(GraphBuilder& g, std::string name, TensorId x, TensorId positions,
   const kernels::RopeShape shape{uint32_t(rows_of(xt)), heads, head_dim, rot,
                                  uint32_t(ct.shape[0])};
   TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
-  g.op("rope", {x, positions, cos, sin}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::rope(s, shape, in[0], in[1], in[2], in[3], out[0]);
-  });
+  g.op(
+      "rope", {x, positions, cos, sin}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::rope(s, shape, in[0], in[1], in[2], in[3], out[0]);
+      },
+      [=](cpu::Cpu& c, auto in, auto out) {
+        cpu::rope(c, f32(in[0]), u32(in[1]), f32(in[2]), f32(in[3]), f32(out[0]), shape.tokens,
+                  shape.heads, shape.head_dim, shape.rot, shape.max_pos);
+      });
   return y;
 }
+
+namespace {
+
+cpu::AttentionParams cpu_attention(const kernels::AttentionKey& key,
+                                   const kernels::AttentionShape& s) {
+  return {s.tokens, s.heads, s.kv_heads, s.head_dim, s.max_pos,
+          s.window, s.scale, s.softcap,  key.cache};
+}
+
+}  // namespace
 
 void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,
                const kernels::AttentionShape& shape, TensorId k, TensorId v, TensorId positions,
                TensorId k_cache, TensorId v_cache) {
-  g.op("kv_append", {k, v, positions}, {k_cache, v_cache}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::kv_append(s, key, shape, in[0], in[1], in[2], out[0], out[1]);
-  });
+  g.op(
+      "kv_append", {k, v, positions}, {k_cache, v_cache},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::kv_append(s, key, shape, in[0], in[1], in[2], out[0], out[1]);
+      },
+      [a = cpu_attention(key, shape)](cpu::Cpu&, auto in, auto out) {
+        cpu::kv_append(a, f32(in[0]), f32(in[1]), u32(in[2]), out[0], out[1]);
+      });
 }
 
 TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,
@@ -189,9 +270,14 @@ TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKe
   TensorId y =
       g.activation(name, DType::F32, {shape.tokens, uint64_t(shape.heads) * shape.head_dim});
   if (!decode) {
-    g.op("attention", {q, k_cache, v_cache, positions}, {y}, [=](vk::Stream& s, auto in, auto out) {
-      kernels::attention_prefill(s, key, shape, in[0], in[1], in[2], in[3], out[0]);
-    });
+    g.op(
+        "attention", {q, k_cache, v_cache, positions}, {y},
+        [=](vk::Stream& s, auto in, auto out) {
+          kernels::attention_prefill(s, key, shape, in[0], in[1], in[2], in[3], out[0]);
+        },
+        [a = cpu_attention(key, shape)](cpu::Cpu& c, auto in, auto out) {
+          cpu::attention(c, a, f32(in[0]), in[1], in[2], u32(in[3]), f32(out[0]));
+        });
     return y;
   }
   const uint32_t splits = kernels::decode_splits(shape.max_pos);
@@ -199,11 +285,15 @@ TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKe
                              {kernels::decode_partial_o_floats(shape, splits)});
   TensorId pml = g.activation(name + ".partial_ml", DType::F32,
                               {kernels::decode_partial_ml_floats(shape, splits)});
-  g.op("attention_decode", {q, k_cache, v_cache, positions}, {y, po, pml},
-       [=](vk::Stream& s, auto in, auto out) {
-         kernels::attention_decode(s, key, shape, splits, in[0], in[1], in[2], in[3], out[1],
-                                   out[2], out[0]);
-       });
+  g.op(
+      "attention_decode", {q, k_cache, v_cache, positions}, {y, po, pml},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::attention_decode(s, key, shape, splits, in[0], in[1], in[2], in[3], out[1], out[2],
+                                  out[0]);
+      },
+      [a = cpu_attention(key, shape)](cpu::Cpu& c, auto in, auto out) {
+        cpu::attention(c, a, f32(in[0]), in[1], in[2], u32(in[3]), f32(out[0]));
+      });
   return y;
 }
 
@@ -213,10 +303,15 @@ TensorId gated(GraphBuilder& g, std::string name, kernels::Activation act, Tenso
   const uint32_t n = uint32_t(gt.shape.back()), rows = uint32_t(rows_of(gt));
   const kernels::GatedShape shape{rows, n, n, 0};
   TensorId y = g.activation(std::move(name), DType::F32, gt.shape);
-  g.op(act == kernels::Activation::SiLU ? "silu_mul" : "gelu_tanh_mul", {gate, up}, {y},
-       [=](vk::Stream& s, auto in, auto out) {
-         kernels::gated_activation(s, act, shape, in[0], in[1], out[0]);
-       });
+  g.op(
+      act == kernels::Activation::SiLU ? "silu_mul" : "gelu_tanh_mul", {gate, up}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::gated_activation(s, act, shape, in[0], in[1], out[0]);
+      },
+      [=](cpu::Cpu& c, auto in, auto out) {
+        cpu::gated(c, act == kernels::Activation::SiLU ? cpu::Gate::SiLU : cpu::Gate::GeluTanh,
+                   f32(in[0]), f32(in[1]), f32(out[0]), rows, n);
+      });
   return y;
 }
 
@@ -231,9 +326,14 @@ void lora_combine(GraphBuilder& g, TensorId y, TensorId u, std::optional<TensorI
          g.tensor(*dora).name, g.tensor(*dora).elements(), n);
   // Without DoRA the factor binding is unused: u stands in for it.
   const bool d = dora.has_value();
-  g.op("lora_combine", {y, u, d ? *dora : u}, {y}, [=](vk::Stream& s, auto in, auto) {
-    kernels::lora_combine(s, d, in[0], in[1], in[2], rows, n);
-  });
+  g.op(
+      "lora_combine", {y, u, d ? *dora : u}, {y},
+      [=](vk::Stream& s, auto in, auto) {
+        kernels::lora_combine(s, d, in[0], in[1], in[2], rows, n);
+      },
+      [=](cpu::Cpu&, auto in, auto) {
+        cpu::lora_combine(f32(in[0]), f32(in[1]), d ? f32(in[2]) : nullptr, rows, n);
+      });
 }
 
 TensorId gather_columns(GraphBuilder& g, std::string name, TensorId x, TensorId perm) {
@@ -243,16 +343,23 @@ TensorId gather_columns(GraphBuilder& g, std::string name, TensorId x, TensorId 
     fail("graph: gather '{}': permutation '{}' has {} entries, rows have {}", name, pt.name,
          pt.elements(), k);
   TensorId y = g.activation(std::move(name), DType::F32, xt.shape);
-  g.op("gather_columns", {x, perm}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    kernels::gather_columns(s, in[0], in[1], out[0], rows, k);
-  });
+  g.op(
+      "gather_columns", {x, perm}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::gather_columns(s, in[0], in[1], out[0], rows, k);
+      },
+      [=](cpu::Cpu&, auto in, auto out) {
+        cpu::gather_columns(f32(in[0]), u32(in[1]), f32(out[0]), rows, k);
+      });
   return y;
 }
 
 void softcap(GraphBuilder& g, TensorId x, float cap) {
   const uint32_t n = uint32_t(g.tensor(x).elements());
-  g.op("softcap", {x}, {x},
-       [=](vk::Stream& s, auto in, auto) { kernels::softcap(s, in[0], n, cap); });
+  g.op(
+      "softcap", {x}, {x},
+      [=](vk::Stream& s, auto in, auto) { kernels::softcap(s, in[0], n, cap); },
+      [=](cpu::Cpu&, auto in, auto) { cpu::softcap(f32(in[0]), n, cap); });
 }
 
 TensorId last_row(GraphBuilder& g, std::string name, TensorId x) {
@@ -260,11 +367,16 @@ TensorId last_row(GraphBuilder& g, std::string name, TensorId x) {
   const uint64_t n = xt.shape.back(), rows = rows_of(xt);
   TensorId y = g.activation(std::move(name), xt.dtype, {1, n});
   const uint64_t bytes = n * dtype_size(xt.dtype);
-  g.op("last_row", {x}, {y}, [=](vk::Stream& s, auto in, auto out) {
-    vk::BufferRange src = in[0];
-    src.offset += (rows - 1) * bytes;
-    s.copy_range(src, out[0], bytes);
-  });
+  g.op(
+      "last_row", {x}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        vk::BufferRange src = in[0];
+        src.offset += (rows - 1) * bytes;
+        s.copy_range(src, out[0], bytes);
+      },
+      [=](cpu::Cpu&, auto in, auto out) {
+        std::memcpy(out[0], in[0] + (rows - 1) * bytes, bytes);
+      });
   return y;
 }
 

@@ -67,7 +67,7 @@ TensorId Forward::w(model::WeightRole role, int layer) {
   const auto key = std::make_pair(g.device(), index);
   if (auto it = weight_tensors_.find(key); it != weight_tensors_.end()) return it->second;
   const WeightBinding b = res_.weight(g.device(), index);
-  if (b.range.buffer == VK_NULL_HANDLE)
+  if (b.range.empty())
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
   TensorId t = b.quant ? g.quant_weight(r.expected.name, *b.quant, r.expected.shape, b.range)
@@ -82,7 +82,7 @@ TensorId Forward::w_rows(model::WeightRole role, int layer, uint64_t first_row, 
   const model::ResolvedWeight& r = find(role, layer);
   const size_t index = size_t(&r - weights_.weights.data());
   const WeightBinding b = res_.weight(g.device(), index);
-  if (b.range.buffer == VK_NULL_HANDLE)
+  if (b.range.empty())
     fail("model: weight '{}' was not uploaded to device {}, where the device map runs it",
          r.expected.name, g.device());
   const uint64_t cols = r.expected.shape[1];
@@ -109,7 +109,7 @@ kernels::MatmulPrecision precision_of(const ForwardShape& shape) {
 
 TensorId Forward::input_for(const std::string& name, TensorId x, TensorId w) {
   auto it = sources_.find(w);
-  if (it == sources_.end() || it->second.perm.buffer == VK_NULL_HANDLE) return x;
+  if (it == sources_.end() || it->second.perm.empty()) return x;
   const uint64_t k = g.tensor(x).shape.back();
   TensorId perm = g.weight(name + ".perm", DType::U32, {k}, it->second.perm);
   return graph::ops::gather_columns(g, name + ".x_perm", x, perm);
@@ -157,7 +157,7 @@ std::vector<LoraFactors> Forward::lora_of(TensorId w) const {
   for (LoraFactors f : res_.lora(g.device(), src.index)) {
     // A block of rows of a fused weight (Phi-3's qkv_proj) takes the same rows of B.
     auto rows = [&](vk::BufferRange& r, uint64_t row_bytes) {
-      if (r.buffer == VK_NULL_HANDLE) return;
+      if (r.empty()) return;
       r.offset += src.first_row * row_bytes;
       r.size = src.rows * row_bytes;
     };
@@ -190,7 +190,7 @@ void Forward::apply_lora(const std::string& name, TensorId y, TensorId x,
     TensorId b = g.weight(tag + "_B", DType::F32, {out, f.rank}, f.b);
     TensorId t = ops::linear(g, tag + "_a", x, a, precision_of(shape));  // [tokens, rank]
     TensorId u = ops::linear(g, tag + "_b", t, b, precision_of(shape));  // [tokens, out]
-    if (f.bias.buffer) ops::add_bias(g, u, vec("_bias", f.bias));
+    if (!f.bias.empty()) ops::add_bias(g, u, vec("_bias", f.bias));
     ops::lora_combine(g, y, u, f.dora.buffer ? vec("_dora", f.dora) : std::optional<TensorId>());
   }
 }

@@ -26,7 +26,7 @@ DeviceAdapters::DeviceAdapters(std::span<vk::Device* const> devices,
   if (adapters.empty()) return;
   for (size_t d = 0; d < devices.size(); ++d) {
     vk::Device& dev = *devices[d];
-    auto here = [&](size_t i) { return base_(int(d), i).range.buffer != VK_NULL_HANDLE; };
+    auto here = [&](size_t i) { return !base_(int(d), i).range.empty(); };
     auto keep = [&](vk::Buffer b) {
       bytes_ += b.size();
       buffers_.push_back(std::move(b));
@@ -149,7 +149,7 @@ std::vector<uint64_t> DeviceAdapters::bytes_needed(
 
 models::WeightBinding DeviceAdapters::weight(int device, size_t index) const {
   auto it = slots_.find({device, index});
-  if (it != slots_.end() && it->second.binding.range.buffer) return it->second.binding;
+  if (it != slots_.end() && !it->second.binding.range.empty()) return it->second.binding;
   return base_ ? base_(device, index) : models::WeightBinding{};
 }
 

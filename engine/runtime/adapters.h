@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "engine/models/forward.h"
+#include "engine/runtime/device_weights.h"
 #include "loaders/adapter/lora.h"
-#include "loaders/upload/device_weights.h"
 
 namespace vkllm::runtime {
 

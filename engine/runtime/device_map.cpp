@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 #include "engine/base/error.h"
@@ -28,22 +29,26 @@ std::string_view strip_prefix(std::string_view key) {
 }  // namespace
 
 models::Placement parse_device_map(std::string_view text, const model::ModelConfig& cfg,
-                                   int devices, std::string_view file) {
+                                   int devices, std::string_view file, int cpu) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     fail("{}: expected a JSON object mapping module names to device indices", file);
+  if (cpu < 0) cpu = devices;
   models::Placement p;
   p.devices = devices;
   std::vector<int> layers(size_t(cfg.num_layers), -1);
   int embed = -1, norm = -1, head = -1, everything = -1;
   for (auto& [key, value] : j.items()) {
-    if (!value.is_number_integer())
-      fail("{}: \"{}\": {} is not a device index (CPU and disk offload are not supported yet)",
-           file, key, value.dump());
-    const int d = value.get<int>();
-    if (d < 0 || d >= devices)
+    // "disk": the CPU computes the layer from the mapped file, so the page cache is
+    // the disk tier (a model larger than memory still runs, at the disk's speed).
+    const bool host = value.is_string() && (value == "cpu" || value == "disk");
+    if (!value.is_number_integer() && !host)
+      fail("{}: \"{}\": {} is not a device index, \"cpu\" or \"disk\"", file, key, value.dump());
+    const int d = host ? cpu : value.get<int>();
+    if (!host && (d < 0 || d >= devices))
       fail("{}: \"{}\": device {} is not open ({} device(s): pass more with --device 0,1)", file,
            key, d, devices);
+    p.devices = std::max(p.devices, d + 1);
     std::string_view k = strip_prefix(key);
     if (key.empty()) {
       everything = d;
@@ -86,8 +91,8 @@ models::Placement parse_device_map(std::string_view text, const model::ModelConf
 }
 
 models::Placement load_device_map(const std::filesystem::path& file, const model::ModelConfig& cfg,
-                                  int devices) {
-  return parse_device_map(read_file(file, "--device-map"), cfg, devices, file.string());
+                                  int devices, int cpu) {
+  return parse_device_map(read_file(file, "--device-map"), cfg, devices, file.string(), cpu);
 }
 
 }  // namespace vkllm::runtime

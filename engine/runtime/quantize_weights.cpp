@@ -7,7 +7,7 @@
 #include "engine/base/error.h"
 #include "engine/base/progress.h"
 #include "engine/kernels/quant.h"
-#include "loaders/upload/device_weights.h"
+#include "engine/runtime/device_weights.h"
 
 namespace vkllm::runtime {
 
@@ -74,10 +74,11 @@ DeviceQuantized quantize_weights(vk::Device& device, const model::ModelFolder& f
       bytes += weights[todo[last++]].ref.info->size();
     std::vector<bool> in_batch(weights.size(), false);
     for (size_t j = first; j < last; ++j) in_batch[todo[j]] = true;
-    const model::DeviceWeights scratch = model::upload_weights(
-        device, folder, {.progress = false, .select = [&](const model::ResolvedWeight& w) {
-                           return bool(in_batch[size_t(&w - weights.data())]);
-                         }});
+    const model::DeviceWeights scratch =
+        model::upload_weights(graph::Backend(&device), folder,
+                              {.progress = false, .select = [&](const model::ResolvedWeight& w) {
+                                 return bool(in_batch[size_t(&w - weights.data())]);
+                               }});
     vk::Stream s(device);
     s.begin();
     for (size_t j = first; j < last; ++j) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <tuple>
@@ -39,7 +40,7 @@ std::vector<int> devices_of(const model::ResolvedWeight& w, const models::Placem
 
 }  // namespace
 
-Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& folder,
+Session::Session(std::vector<graph::Backend> devices, const model::ModelFolder& folder,
                  const models::Placement& placement, const SessionOptions& opts)
     : devices_(std::move(devices)), folder_(folder), placement_(placement), opts_(opts) {
   const model::ModelConfig& cfg = folder_.config;
@@ -51,6 +52,15 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   if (opts_.sequences == 0) fail("session: at least one sequence (KV cache slot) is needed");
   const bool tied = !folder_.weights.find(model::WeightRole::LmHead);
   const size_t n = devices_.size();
+  const bool on_cpu =
+      std::any_of(devices_.begin(), devices_.end(), [](auto& d) { return d.is_cpu(); });
+  if (on_cpu && !opts_.quant.empty())
+    fail(
+        "session: --quant {} quantizes on a GPU; with layers on the CPU load the folder as "
+        "stored (or a pre-quantized checkpoint)",
+        opts_.quant);
+  if (on_cpu && !opts_.adapters.empty())
+    fail("session: LoRA adapters are applied on GPUs only; place every layer on a GPU to use them");
 
   if (!opts_.quant.empty()) quant_plan_ = plan_quantization(folder_.weights, opts_.quant);
   auto quantized = [&](size_t i) { return quant_plan_ && quant_plan_->formats[i].has_value(); };
@@ -75,7 +85,7 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
 
   for (size_t d = 0; d < n; ++d) {
     weights_.push_back(model::upload_weights(
-        *devices_[d], folder_,
+        devices_[d], folder_,
         {.progress = opts_.progress, .select = [&, d](const model::ResolvedWeight& w) {
            if (quantized(size_t(&w - folder_.weights.weights.data()))) return false;
            for (int x : devices_of(w, placement_, tied))
@@ -86,7 +96,7 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
     upload_seconds_ += weights_.back().seconds;
     if (quant_plan_) {
       quantized_.push_back(quantize_weights(
-          *devices_[d], folder_, *quant_plan_,
+          *devices_[d].vulkan, folder_, *quant_plan_,
           [&, d](size_t i) {
             for (int x : devices_of(folder_.weights.weights[i], placement_, tied))
               if (size_t(x) == d) return true;
@@ -102,22 +112,18 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
   const uint64_t row = uint64_t(cfg.num_kv_heads) * uint64_t(cfg.head_dim);
   const uint64_t cache_bytes = uint64_t(opts_.sequences) * ctx_ * row * dtype_size(opts_.cache);
   for (int il = 0; il < cfg.num_layers; ++il) {
-    vk::Device& dev = *devices_[size_t(placement_.layers[size_t(il)])];
-    if (cache_bytes > dev.info().max_storage_buffer_range)
+    const graph::Backend& dev = devices_[size_t(placement_.layers[size_t(il)])];
+    if (cache_bytes > dev.max_binding())
       fail(
           "session: the KV cache of one layer ({} sequences of {} tokens, {} bytes) exceeds "
           "what one binding of {} covers ({} bytes); use a smaller --ctx or fewer sequences",
-          opts_.sequences, ctx_, cache_bytes, dev.info().name, dev.info().max_storage_buffer_range);
+          opts_.sequences, ctx_, cache_bytes, dev.name(), dev.max_binding());
     k_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (keys) of layer {}", il)));
     v_cache_.push_back(dev.buffer(cache_bytes, fmt::format("KV cache (values) of layer {}", il)));
     // Zeros: a prefill tile whose queries belong to several sequences reads the rows
     // between them with weight 0, and 0 times a stale NaN would be NaN.
-    vk::Stream s(dev);
-    s.begin();
-    s.fill(k_cache_.back(), 0, cache_bytes, 0);
-    s.fill(v_cache_.back(), 0, cache_bytes, 0);
-    s.end();
-    s.submit_and_wait();
+    dev.zero(k_cache_.back(), 0, cache_bytes);
+    dev.zero(v_cache_.back(), 0, cache_bytes);
   }
 
   // Rope tables, per device and rope setting, computed in double.
@@ -129,10 +135,10 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
         make_rope_table(model::rope_inv_freq(rope, ctx_), ctx_, rope.attention_factor);
     for (size_t d = 0; d < n; ++d) {
       const uint64_t bytes = t.cos.size() * sizeof(float);
-      rope_cos_[d].push_back(devices_[d]->buffer(bytes, "rope cos table"));
-      rope_sin_[d].push_back(devices_[d]->buffer(bytes, "rope sin table"));
-      devices_[d]->upload(rope_cos_[d].back(), 0, std::as_bytes(std::span(t.cos)));
-      devices_[d]->upload(rope_sin_[d].back(), 0, std::as_bytes(std::span(t.sin)));
+      rope_cos_[d].push_back(devices_[d].buffer(bytes, "rope cos table"));
+      rope_sin_[d].push_back(devices_[d].buffer(bytes, "rope sin table"));
+      devices_[d].upload(rope_cos_[d].back(), 0, std::as_bytes(std::span(t.cos)));
+      devices_[d].upload(rope_sin_[d].back(), 0, std::as_bytes(std::span(t.sin)));
     }
   }
 
@@ -148,11 +154,13 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
               vk::BufferRange(*t.buffer, t.offset + t.perm_offset, t.perm_count * 4)};
     return {t.range(), t.dtype, t.quant, {}};
   };
-  adapters_ = DeviceAdapters(devices_, folder_.weights, base, opts_.adapters, adapter_opts);
+  std::vector<vk::Device*> gpus;  // nullptr for the CPU, which takes no adapters
+  for (const graph::Backend& d : devices_) gpus.push_back(d.vulkan);
+  adapters_ = DeviceAdapters(gpus, folder_.weights, base, opts_.adapters, adapter_opts);
   opts_.adapters = {};
   resources_.weight = [this](int d, size_t i) { return adapters_.weight(d, i); };
-  for (vk::Device* dev : devices_)
-    resources_.offset_alignment.push_back(dev->info().min_storage_buffer_offset_alignment);
+  for (const graph::Backend& dev : devices_)
+    resources_.offset_alignment.push_back(dev.offset_alignment());
   resources_.lora = [this](int d, size_t i) { return adapters_.factors(d, i); };
   for (int il = 0; il < cfg.num_layers; ++il) {
     resources_.k_cache.emplace_back(k_cache_[size_t(il)]);
@@ -165,7 +173,7 @@ Session::Session(std::vector<vk::Device*> devices, const model::ModelFolder& fol
 
 Session::~Session() {
   steps_.clear();
-  for (vk::Device* d : devices_) d->wait_idle();
+  for (const graph::Backend& d : devices_) d.wait_idle();
 }
 
 void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
@@ -176,18 +184,15 @@ void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
     const uint64_t kv = 2 * layers * uint64_t(opts_.sequences) * ctx_ * uint64_t(cfg.num_kv_heads) *
                         uint64_t(cfg.head_dim) * dtype_size(opts_.cache);
     const uint64_t need = weight_bytes[d] + kv;
-    uint64_t free = 0;
-    for (const auto& h : devices_[d]->info().heaps)
-      if (h.device_local) free = std::max(free, h.budget > h.usage ? h.budget - h.usage : 0);
+    const uint64_t free = devices_[d].free_bytes();
     if (free && need > free)
       fail(
           "session: {} needs {} bytes ({:.2f} GiB: weights {:.2f} GiB, KV cache of {} x {} "
           "tokens {:.2f} GiB) but has {} bytes ({:.2f} GiB) free; use a smaller --ctx, "
           "fewer sequences (--parallel), --precision f16 for the cache, or a device map over "
           "more devices",
-          devices_[d]->info().name, need, double(need) / (1 << 30),
-          double(weight_bytes[d]) / (1 << 30), opts_.sequences, ctx_, double(kv) / (1 << 30), free,
-          double(free) / (1 << 30));
+          devices_[d].name(), need, double(need) / (1 << 30), double(weight_bytes[d]) / (1 << 30),
+          opts_.sequences, ctx_, double(kv) / (1 << 30), free, double(free) / (1 << 30));
   }
 }
 

@@ -10,12 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/graph/backend.h"
 #include "engine/graph/executor.h"
 #include "engine/models/forward.h"
 #include "engine/runtime/adapters.h"
+#include "engine/runtime/device_weights.h"
 #include "engine/runtime/quantize_weights.h"
 #include "loaders/model/model_folder.h"
-#include "loaders/upload/device_weights.h"
 
 namespace vkllm::runtime {
 
@@ -42,8 +43,8 @@ struct TokenPlace {
 
 class Session {
  public:
-  // devices[i] is device i of the placement.
-  Session(std::vector<vk::Device*> devices, const model::ModelFolder& folder,
+  // devices[i] is device i of the placement: a Vulkan device or the CPU.
+  Session(std::vector<graph::Backend> devices, const model::ModelFolder& folder,
           const models::Placement& placement, const SessionOptions& opts);
   ~Session();
 
@@ -110,7 +111,7 @@ class Session {
                                 std::span<const uint32_t> logit_rows);
   void check_memory(const std::vector<uint64_t>& weight_bytes) const;
 
-  std::vector<vk::Device*> devices_;
+  std::vector<graph::Backend> devices_;
   const model::ModelFolder& folder_;
   models::Placement placement_;
   SessionOptions opts_;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 namespace vkllm::vk {
 
@@ -29,15 +31,40 @@ Buffer& Buffer::operator=(Buffer&& o) noexcept {
     offset_ = o.offset_;
     reserved_ = o.reserved_;
     noncoherent_ = o.noncoherent_;
+    host_ = o.host_;
+    host_owned_ = o.host_owned_;
     o.owner_ = nullptr;
     o.buffer_ = VK_NULL_HANDLE;
+    o.mapped_ = nullptr;
+    o.host_ = o.host_owned_ = false;
     o.mapped_ = nullptr;
     o.block_ = -1;
   }
   return *this;
 }
 
+Buffer Buffer::host(uint64_t size) {
+  Buffer b;
+  const uint64_t bytes = align_up(std::max<uint64_t>(size, 1), 64);
+  b.mapped_ = static_cast<std::byte*>(std::aligned_alloc(64, bytes));
+  if (!b.mapped_) fail("memory: {} bytes of host memory could not be allocated", size);
+  std::memset(b.mapped_, 0, bytes);
+  b.size_ = size;
+  b.host_ = b.host_owned_ = true;
+  return b;
+}
+
+Buffer Buffer::host_view(const std::byte* data, uint64_t size) {
+  Buffer b;
+  b.mapped_ = const_cast<std::byte*>(data);
+  b.size_ = size;
+  b.host_ = true;
+  return b;
+}
+
 void Buffer::reset() {
+  if (host_owned_) std::free(mapped_);
+  host_ = host_owned_ = false;
   if (owner_ && buffer_) owner_->release(*this);
   owner_ = nullptr;
   buffer_ = VK_NULL_HANDLE;

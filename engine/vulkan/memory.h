@@ -24,8 +24,12 @@ enum class MemoryUse {
 class Allocator;
 
 // A VkBuffer bound to a sub-range of a memory block. Move-only; frees on destruction.
+// The CPU device's buffers are host memory in the same type (no VkBuffer): owned,
+// 64-byte aligned and zeroed, or a view of bytes someone else owns (a mapped file).
 class Buffer {
  public:
+  static Buffer host(uint64_t size);
+  static Buffer host_view(const std::byte* data, uint64_t size);
   Buffer() = default;
   ~Buffer() { reset(); }
   Buffer(Buffer&& o) noexcept { *this = std::move(o); }
@@ -37,7 +41,9 @@ class Buffer {
   uint64_t size() const { return size_; }
   // Host pointer to the buffer's first byte, or nullptr when not host-visible.
   std::byte* mapped() const { return mapped_; }
-  explicit operator bool() const { return buffer_ != VK_NULL_HANDLE; }
+  // Host memory of the CPU device (host() or host_view()), not a VkBuffer.
+  bool is_host() const { return host_; }
+  explicit operator bool() const { return buffer_ != VK_NULL_HANDLE || host_; }
   void reset();
 
  private:
@@ -49,6 +55,7 @@ class Buffer {
   int block_ = -1;
   uint64_t offset_ = 0, reserved_ = 0;
   bool noncoherent_ = false;
+  bool host_ = false, host_owned_ = false;
 };
 
 struct AllocatorOptions {

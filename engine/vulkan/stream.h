@@ -12,14 +12,19 @@
 
 namespace vkllm::vk {
 
-// A binding: a buffer range bound to one storage-buffer slot of a kernel.
+// A binding: a buffer range bound to one storage-buffer slot of a kernel; for the
+// CPU device's host buffers, `host` is the buffer's first byte (no VkBuffer).
 struct BufferRange {
   VkBuffer buffer = VK_NULL_HANDLE;
   uint64_t offset = 0;
   uint64_t size = VK_WHOLE_SIZE;
+  std::byte* host = nullptr;
   BufferRange() = default;
   BufferRange(const Buffer& b, uint64_t off = 0, uint64_t sz = VK_WHOLE_SIZE)
-      : buffer(b.handle()), offset(off), size(sz) {}
+      : buffer(b.handle()), offset(off), size(sz), host(b.is_host() ? b.mapped() : nullptr) {}
+  // The range's first byte, for host buffers.
+  std::byte* data() const { return host ? host + offset : nullptr; }
+  bool empty() const { return buffer == VK_NULL_HANDLE && !host; }
 };
 
 class Stream {

@@ -23,7 +23,7 @@ struct Demo {
 
   std::unique_ptr<runtime::Session> session(uint32_t sequences, DType cache, uint32_t tokens = 96) {
     return std::make_unique<runtime::Session>(
-        std::vector<vk::Device*>{&ctx.device()}, folder, runtime::single_device(folder.config),
+        std::vector<graph::Backend>{&ctx.device()}, folder, runtime::single_device(folder.config),
         runtime::SessionOptions{.ctx = tokens, .sequences = sequences, .cache = cache});
   }
   std::vector<uint32_t> encode(const std::string& text) {

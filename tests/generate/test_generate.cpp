@@ -57,7 +57,7 @@ struct Demo {
 
   explicit Demo(uint32_t ctx_tokens, std::vector<std::string> dump = {}) {
     session = std::make_unique<runtime::Session>(
-        std::vector<vk::Device*>{&ctx.device()}, folder, runtime::single_device(folder.config),
+        std::vector<graph::Backend>{&ctx.device()}, folder, runtime::single_device(folder.config),
         runtime::SessionOptions{.ctx = ctx_tokens, .cache = DType::F32, .dump = std::move(dump)});
   }
 };

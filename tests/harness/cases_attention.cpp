@@ -2,8 +2,10 @@
 
 #include <cmath>
 
+#include <cstring>
 #include "engine/base/error.h"
 #include "engine/kernels/attention.h"
+#include "host/cpu/attention.h"
 #include "host/reference/attention.h"
 #include "tests/harness/cases.h"
 
@@ -82,6 +84,11 @@ constexpr double kAttentionBound = 1e-10;
 
 }  // namespace
 
+static host::cpu::AttentionParams cpu_params(const kernels::AttentionShape& s, DType cache) {
+  return {s.tokens, s.heads, s.kv_heads, s.head_dim, s.max_pos,
+          s.window, s.scale, s.softcap,  cache};
+}
+
 OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
                       size_t head_dim, uint32_t first_pos, size_t sequences) {
   OpCase c;
@@ -116,6 +123,13 @@ OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_h
     s.copy_range(in[4], out[1], in[4].size);
     s.barrier();
     kernels::kv_append(s, {cache}, shape, in[0], in[1], in[2], out[0], out[1]);
+  };
+  c.cpu = [=](host::cpu::Cpu&, auto in, auto out) {
+    std::memcpy(out[0], in[3], rows * row * dtype_size(cache));
+    std::memcpy(out[1], in[4], rows * row * dtype_size(cache));
+    host::cpu::kv_append(cpu_params(shape, cache), reinterpret_cast<const float*>(in[0]),
+                         reinterpret_cast<const float*>(in[1]),
+                         reinterpret_cast<const uint32_t*>(in[2]), out[0], out[1]);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     HostTensor k = in[3], v = in[4];
@@ -157,6 +171,11 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
     c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
     c.launch = [=](vk::Stream& s, auto in, auto out) {
       kernels::attention_prefill(s, key, shape, in[0], in[2], in[3], in[1], out[0]);
+    };
+    c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+      host::cpu::attention(cpu, cpu_params(shape, a.cache), reinterpret_cast<const float*>(in[0]),
+                           in[2], in[3], reinterpret_cast<const uint32_t*>(in[1]),
+                           reinterpret_cast<float*>(out[0]));
     };
     c.reference = [=](const std::vector<HostTensor>& in) {
       return std::vector<HostTensor>{

@@ -2,12 +2,14 @@
 
 #include <cmath>
 
+#include <cstring>
 #include "engine/kernels/activation.h"
 #include "engine/kernels/embedding.h"
 #include "engine/kernels/norm.h"
 #include "engine/kernels/reduce.h"
 #include "engine/kernels/rope.h"
 #include "engine/runtime/rope_table.h"
+#include "host/cpu/layers.h"
 #include "host/reference/layers.h"
 #include "tests/harness/cases.h"
 
@@ -25,6 +27,10 @@ OpCase rmsnorm_case(std::mt19937& rng, DType w, size_t rows, size_t n, bool add_
   const float eps = 1e-6f;
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::rmsnorm(s, {w, add_one}, in[0], in[1], out[0], uint32_t(rows), uint32_t(n), eps);
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::rmsnorm(cpu, w, in[1], add_one, reinterpret_cast<const float*>(in[0]),
+                       reinterpret_cast<float*>(out[0]), rows, n, eps);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::rmsnorm(in[0], in[1], rows, n, eps, add_one)};
@@ -63,6 +69,12 @@ OpCase rope_case(std::mt19937& rng, size_t tokens, size_t heads, size_t head_dim
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::rope(s, shape, in[0], in[1], in[2], in[3], out[0]);
   };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::rope(cpu, reinterpret_cast<const float*>(in[0]),
+                    reinterpret_cast<const uint32_t*>(in[1]), reinterpret_cast<const float*>(in[2]),
+                    reinterpret_cast<const float*>(in[3]), reinterpret_cast<float*>(out[0]), tokens,
+                    heads, head_dim, rot, max_pos);
+  };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{
         host::ref::rope(in[0], in[1].to_u32(), inv_freq, heads, head_dim, 1.0)};
@@ -85,6 +97,14 @@ OpCase gated_case(std::mt19937& rng, kernels::Activation act, size_t rows, size_
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::gated_activation(s, act, shape, in[0], fused ? in[0] : in[1], out[0]);
   };
+  // The CPU kernel takes gate and up apart (the graph never fuses them there).
+  if (!fused)
+    c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+      host::cpu::gated(
+          cpu, act == kernels::Activation::SiLU ? host::cpu::Gate::SiLU : host::cpu::Gate::GeluTanh,
+          reinterpret_cast<const float*>(in[0]), reinterpret_cast<const float*>(in[1]),
+          reinterpret_cast<float*>(out[0]), rows, n);
+    };
   c.reference = [=](const std::vector<HostTensor>& in) {
     auto a = act == kernels::Activation::SiLU ? host::ref::Act::SiLU : host::ref::Act::GeluTanh;
     return std::vector<HostTensor>{
@@ -112,6 +132,10 @@ OpCase embed_case(std::mt19937& rng, DType table_type, size_t vocab, size_t hidd
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::embed(s, table_type, shape, in[0], in[1], out[0]);
   };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::embed(cpu, table_type, in[1], reinterpret_cast<const uint32_t*>(in[0]), tokens,
+                     hidden, vocab, scale, reinterpret_cast<float*>(out[0]));
+  };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::embed(in[0].to_u32(), in[1], hidden, scale)};
   };
@@ -133,6 +157,10 @@ OpCase bias_case(std::mt19937& rng, DType b, size_t rows, size_t n) {
     s.barrier();
     kernels::add_bias(s, b, out[0], in[1], uint32_t(rows), uint32_t(n));
   };
+  c.cpu = [=](host::cpu::Cpu&, auto in, auto out) {
+    std::memcpy(out[0], in[0], rows * n * 4);
+    host::cpu::add_bias(b, in[1], reinterpret_cast<float*>(out[0]), rows, n);
+  };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::add_bias(in[0], in[1], rows, n)};
   };
@@ -152,6 +180,10 @@ OpCase softcap_case(std::mt19937& rng, size_t n, float cap) {
     s.copy_range(in[0], out[0], in[0].size);
     s.barrier();
     kernels::softcap(s, out[0], uint32_t(n), cap);
+  };
+  c.cpu = [=](host::cpu::Cpu&, auto in, auto out) {
+    std::memcpy(out[0], in[0], n * 4);
+    host::cpu::softcap(reinterpret_cast<float*>(out[0]), n, cap);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::softcap(in[0], cap)};

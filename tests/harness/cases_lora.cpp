@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include <cstring>
 #include "engine/kernels/lora.h"
+#include "host/cpu/layers.h"
 #include "host/reference/lora.h"
 #include "tests/harness/cases.h"
 
@@ -72,6 +74,11 @@ OpCase lora_combine_case(std::mt19937& rng, bool dora, size_t rows, size_t n) {
     s.copy_range(in[0], o[0], rows * n * 4);  // in place over y
     s.barrier();
     kernels::lora_combine(s, dora, o[0], in[1], in[2], uint32_t(rows), uint32_t(n));
+  };
+  c.cpu = [=](host::cpu::Cpu&, auto in, auto out) {
+    std::memcpy(out[0], in[0], rows * n * 4);
+    host::cpu::lora_combine(reinterpret_cast<float*>(out[0]), reinterpret_cast<const float*>(in[1]),
+                            dora ? reinterpret_cast<const float*>(in[2]) : nullptr, rows, n);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::lora_combine(in[0], in[1], in[2], dora, n)};

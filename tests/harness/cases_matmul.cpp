@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "engine/kernels/matmul.h"
+#include "host/cpu/linear.h"
 #include "host/reference/matmul.h"
 #include "tests/harness/cases.h"
 
@@ -42,6 +43,10 @@ OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k, std
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matmul(s, key_for(s.device().info()), in[0], in[1], out[0], uint32_t(t), uint32_t(n),
                     uint32_t(k));
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[1], w, {}}, reinterpret_cast<const float*>(in[0]), nullptr,
+                      reinterpret_cast<float*>(out[0]), t, n, k);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::matmul(in[0], in[1], t, n, k)};

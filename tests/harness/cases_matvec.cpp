@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "host/cpu/linear.h"
 #include "host/reference/elementwise.h"
 #include "host/reference/matvec.h"
 #include "tests/harness/cases.h"
@@ -17,6 +18,10 @@ OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k, kernels::Matv
   kernels::MatvecKey key = kernels::matvec_key(w, uint32_t(k), tuning);
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec(s, key, in[0], in[1], out[0], uint32_t(n), uint32_t(k));
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[0], w, {}}, reinterpret_cast<const float*>(in[1]), nullptr,
+                      reinterpret_cast<float*>(out[0]), 1, n, k);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::matvec(in[0], in[1], n, k)};
@@ -39,6 +44,10 @@ OpCase matvec_batch_case(std::mt19937& rng, DType w, size_t n, size_t k, uint32_
   const kernels::MatvecKey key = kernels::matvec_key(w, uint32_t(k), {}, cols);
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec(s, key, in[0], in[1], out[0], uint32_t(n), uint32_t(k));
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[0], w, {}}, reinterpret_cast<const float*>(in[1]), nullptr,
+                      reinterpret_cast<float*>(out[0]), cols, n, k);
   };
   // Column by column: y[c] = W x[c].
   c.reference = [=](const std::vector<HostTensor>& in) {
@@ -65,6 +74,11 @@ OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k) {
   key.residual = true;
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec_residual(s, key, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k));
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[0], w, {}}, reinterpret_cast<const float*>(in[1]),
+                      reinterpret_cast<const float*>(in[2]), reinterpret_cast<float*>(out[0]), 1, n,
+                      k);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{host::ref::add(host::ref::matvec(in[0], in[1], n, k), in[2])};

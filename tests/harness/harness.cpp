@@ -53,7 +53,6 @@ HostTensor random_tensor(std::mt19937& rng, DType t, size_t n, float scale) {
 }
 
 CheckResult check(vk::Device& device, const OpCase& c) {
-  CheckResult r;
   std::vector<Guarded> in, out;
   std::vector<vk::BufferRange> in_ranges, out_ranges;
   for (size_t i = 0; i < c.inputs.size(); ++i) {
@@ -72,24 +71,52 @@ CheckResult check(vk::Device& device, const OpCase& c) {
   c.launch(s, in_ranges, out_ranges);
   s.submit_and_wait();
 
-  std::vector<HostTensor> ref = c.reference(c.inputs);
+  std::vector<std::vector<std::byte>> got(out.size());
   for (size_t o = 0; o < out.size(); ++o) {
-    std::vector<std::byte> all(out[o].buffer.size());
-    device.download(out[o].buffer, 0, all);
+    got[o].resize(out[o].buffer.size());
+    device.download(out[o].buffer, 0, got[o]);
+  }
+  return compare(c, got);
+}
+
+CheckResult check_cpu(host::cpu::Cpu& cpu, const OpCase& c) {
+  if (!c.cpu) return {.ok = false, .message = "the case has no CPU kernel"};
+  // The same guards as on the device, in host memory.
+  auto guarded = [](uint64_t payload) {
+    return std::vector<std::byte>(kGuard + padded(payload) + kGuard, kGuardByte);
+  };
+  std::vector<std::vector<std::byte>> in, out;
+  std::vector<std::byte*> in_ptr, out_ptr;
+  for (const HostTensor& t : c.inputs) {
+    in.push_back(guarded(t.bytes.size()));
+    std::memcpy(in.back().data() + kGuard, t.bytes.data(), t.bytes.size());
+  }
+  for (auto [t, n] : c.outputs) out.push_back(guarded(n * dtype_size(t)));
+  for (auto& b : in) in_ptr.push_back(b.data() + kGuard);
+  for (auto& b : out) out_ptr.push_back(b.data() + kGuard);
+  c.cpu(cpu, in_ptr, out_ptr);
+  return compare(c, out);
+}
+
+CheckResult compare(const OpCase& c, const std::vector<std::vector<std::byte>>& outputs) {
+  CheckResult r;
+  std::vector<HostTensor> ref = c.reference(c.inputs);
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const std::vector<std::byte>& all = outputs[o];
+    const uint64_t payload = c.outputs[o].second * dtype_size(c.outputs[o].first);
     // Everything outside [kGuard, kGuard + payload) must be untouched.
     for (uint64_t b = 0; b < all.size(); ++b) {
-      bool inside = b >= kGuard && b < kGuard + out[o].payload;
+      bool inside = b >= kGuard && b < kGuard + payload;
       if (!inside && all[b] != kGuardByte) {
         r.ok = false;
-        r.message =
-            fmt::format("output {}: byte {} outside the output was written ({} {} bytes)", o,
-                        int64_t(b) - int64_t(kGuard),
-                        b < kGuard ? "before the start of" : "past the end of", out[o].payload);
+        r.message = fmt::format("output {}: byte {} outside the output was written ({} {} bytes)",
+                                o, int64_t(b) - int64_t(kGuard),
+                                b < kGuard ? "before the start of" : "past the end of", payload);
         return r;
       }
     }
     HostTensor got(c.outputs[o].first, c.outputs[o].second);
-    std::memcpy(got.bytes.data(), all.data() + kGuard, out[o].payload);
+    std::memcpy(got.bytes.data(), all.data() + kGuard, payload);
     const HostTensor& want = ref[o];
     double err = 0, norm = 0;
     size_t worst = 0;

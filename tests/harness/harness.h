@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/vulkan/stream.h"
+#include "host/cpu/cpu.h"
 #include "host/reference/host_tensor.h"
 
 namespace vkllm::harness {
@@ -28,6 +29,11 @@ struct OpCase {
   std::function<void(vk::Stream&, std::span<const vk::BufferRange> in,
                      std::span<const vk::BufferRange> out)>
       launch;
+  // The CPU backend's kernel for the same op (host/cpu), where it has one: the
+  // first byte of each buffer, inputs..., outputs....
+  std::function<void(host::cpu::Cpu&, std::span<std::byte* const> in,
+                     std::span<std::byte* const> out)>
+      cpu;
   std::function<std::vector<HostTensor>(const std::vector<HostTensor>&)> reference;
   double max_nmse = 0;  // bound on sum((y-ref)^2) / sum(ref^2); 0 means bit-exact
   // What perf mode counts: bytes moved to/from memory and floating-point operations.
@@ -46,6 +52,10 @@ struct CheckResult {
 
 // Runs the case on the device and its reference, and compares them.
 CheckResult check(vk::Device& device, const OpCase& c);
+// Runs the case's CPU kernel (OpCase::cpu) with the same guards, and compares.
+CheckResult check_cpu(host::cpu::Cpu& cpu, const OpCase& c);
+// The outputs as run (each with kGuard bytes before and after) against the reference.
+CheckResult compare(const OpCase& c, const std::vector<std::vector<std::byte>>& outputs);
 
 struct Ceilings {
   double read_gbs = 0;  // shader streaming read, GB/s

@@ -38,6 +38,24 @@ TEST(OpHarness, EveryCaseMatchesItsReference) {
   EXPECT_EQ(context().validation_messages(), 0u) << "validation layer reported problems";
 }
 
+// The CPU backend's kernels (host/cpu) through the same cases, guards and bounds,
+// with more threads than CI has cores (the blocks of a parallel_for must add up).
+TEST(OpHarness, CpuKernelsMatchTheirReferences) {
+  host::cpu::Cpu cpu(3);
+  int failed = 0, run = 0;
+  for (auto& c : cases()) {
+    if (!c.cpu) continue;
+    ++run;
+    auto r = harness::check_cpu(cpu, c);
+    if (!r.ok) {
+      ++failed;
+      ADD_FAILURE() << "cpu " << c.op << " " << c.shape << ": " << r.message;
+    }
+  }
+  EXPECT_EQ(failed, 0);
+  EXPECT_GT(run, 60);
+}
+
 // The harness itself must catch what it claims to catch.
 TEST(OpHarness, DetectsWrongResults) {
   std::mt19937 rng(7);
@@ -49,6 +67,8 @@ TEST(OpHarness, DetectsWrongResults) {
     return out;
   };
   EXPECT_FALSE(harness::check(context().device(), c).ok);
+  host::cpu::Cpu cpu(2);
+  EXPECT_FALSE(harness::check_cpu(cpu, c).ok);
 }
 
 TEST(OpHarness, DetectsOutOfBoundsWrites) {

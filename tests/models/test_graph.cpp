@@ -77,7 +77,7 @@ void run_chain(int split_at) {
   const int steps = 30;
   std::vector<TensorId> in;
   TensorId out, bias;
-  Executor ex(devices, chain(steps, n, split_at, in, out, bias));
+  Executor ex(graph::Backend::of(devices), chain(steps, n, split_at, in, out, bias));
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1, 1);
   for (int rep = 0; rep < 3; ++rep) {  // replays with new inputs

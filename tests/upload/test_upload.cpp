@@ -2,8 +2,8 @@
 // the staging ring, from single-file and sharded fixtures.
 #include <gtest/gtest.h>
 
+#include "engine/runtime/device_weights.h"
 #include "engine/vulkan/context.h"
-#include "loaders/upload/device_weights.h"
 #include "tests/support/test_data.h"
 
 namespace vkllm {
@@ -18,7 +18,7 @@ void check_roundtrip(const std::filesystem::path& dir, bool mapped, unsigned thr
   auto& dev = ctx.device();
   model::ModelFolder folder = model::open_model_folder(dir);
   model::DeviceWeights w =
-      model::upload_weights(dev, folder, {.threads = threads, .chunk_bytes = 100000});
+      model::upload_weights(&dev, folder, {.threads = threads, .chunk_bytes = 100000});
   ASSERT_EQ(w.tensors.size(), folder.weights.weights.size());
   uint64_t total = 0;
   for (size_t i = 0; i < w.tensors.size(); ++i) {
@@ -60,7 +60,7 @@ TEST(Upload, SelectsASubset) {
   vk::Context ctx({.validation = true, .device_options = {.persist_pipeline_cache = false}});
   model::ModelFolder folder = model::open_model_folder(dir);
   auto w = model::upload_weights(
-      ctx.device(), folder,
+      &ctx.device(), folder,
       {.select = [](const model::ResolvedWeight& r) { return r.expected.layer == 1; }});
   for (size_t i = 0; i < w.tensors.size(); ++i)
     EXPECT_EQ(w.tensors[i].buffer != nullptr, folder.weights.weights[i].expected.layer == 1);

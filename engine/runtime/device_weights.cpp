@@ -1,4 +1,4 @@
-#include "loaders/upload/device_weights.h"
+#include "engine/runtime/device_weights.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "engine/base/progress.h"
-#include "loaders/upload/repack.h"
+#include "loaders/model/repack.h"
 
 namespace vkllm::model {
 
@@ -52,8 +52,66 @@ void read_into(const st::SafetensorsFile& f, uint64_t at, std::byte* dst, uint64
 
 }  // namespace
 
-DeviceWeights upload_weights(vk::Device& device, const ModelFolder& folder,
+namespace {
+
+// The CPU's weights: views of the mapped files; quantized checkpoints repacked into
+// host memory.
+DeviceWeights map_weights(const ModelFolder& folder, const UploadOptions& opts) {
+  const auto& weights = folder.weights.weights;
+  DeviceWeights out;
+  out.tensors.resize(weights.size());
+  std::vector<const st::SafetensorsFile*> files;
+  for (const auto& w : weights)
+    if ((!opts.select || opts.select(w)) && !w.quant &&
+        std::find(files.begin(), files.end(), w.ref.file) == files.end())
+      files.push_back(w.ref.file);
+  // Every buffer is created before any tensor points at one (the vector does not move).
+  size_t repacked = 0;
+  uint64_t repack_bytes = 0;
+  for (const auto& w : weights)
+    if ((!opts.select || opts.select(w)) && w.quant) {
+      ++repacked;
+      repack_bytes += w.device_bytes();
+    }
+  out.buffers.reserve(files.size() + repacked);
+  for (const st::SafetensorsFile* f : files)
+    out.buffers.push_back(vk::Buffer::host_view(f->bytes().data(), f->bytes().size()));
+  Progress progress("repacking", repack_bytes, opts.progress && repack_bytes > 0);
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const auto& w = weights[i];
+    if (opts.select && !opts.select(w)) continue;
+    DeviceTensor& t = out.tensors[i];
+    t.bytes = w.device_bytes();
+    t.dtype = w.quant ? DType::U32 : w.dtype;
+    t.shape = w.expected.shape;
+    out.bytes += t.bytes;
+    if (!w.quant) {
+      const size_t f = size_t(std::find(files.begin(), files.end(), w.ref.file) - files.begin());
+      t.buffer = &out.buffers[f];
+      t.offset = w.ref.info->begin;
+      continue;
+    }
+    out.buffers.push_back(vk::Buffer::host(t.bytes));
+    t.buffer = &out.buffers.back();
+    t.quant = w.quant->format;
+    if (!w.quant->perm.empty()) {
+      t.perm_offset = w.perm_offset();
+      t.perm_count = w.quant->perm.size();
+    }
+    repack_quantized(w, {out.buffers.back().mapped(), t.bytes});
+    progress.add(t.bytes);
+  }
+  progress.finish();
+  out.seconds = progress.seconds();
+  return out;
+}
+
+}  // namespace
+
+DeviceWeights upload_weights(const graph::Backend& backend, const ModelFolder& folder,
                              const UploadOptions& opts) {
+  if (backend.is_cpu()) return map_weights(folder, opts);
+  vk::Device& device = *backend.vulkan;
   const auto& info = device.info();
   const auto& weights = folder.weights.weights;
   DeviceWeights out;

@@ -2,7 +2,9 @@
 // safetensors file straight into device memory (no host copy of the file),
 // shards and chunks in parallel, in the dtype the checkpoint stores. Weights a
 // checkpoint stores quantized (bitsandbytes) are repacked on the host into the
-// engine's layout (repack.h) on the way.
+// engine's layout (loaders/model/repack.h) on the way. On the CPU a weight is the
+// file's bytes where the safetensors file is mapped: nothing is read or copied up
+// front, and a model larger than memory still runs from the page cache.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/graph/backend.h"
 #include "engine/vulkan/stream.h"
 #include "loaders/model/model_folder.h"
 
@@ -43,7 +46,7 @@ struct UploadOptions {
   std::function<bool(const ResolvedWeight&)> select;
 };
 
-DeviceWeights upload_weights(vk::Device& device, const ModelFolder& folder,
+DeviceWeights upload_weights(const graph::Backend& device, const ModelFolder& folder,
                              const UploadOptions& opts = {});
 
 }  // namespace vkllm::model

@@ -1,4 +1,4 @@
-#include "loaders/upload/repack.h"
+#include "loaders/model/repack.h"
 
 #include <cstring>
 #include <vector>

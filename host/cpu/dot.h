@@ -1,0 +1,30 @@
+// The CPU backend's inner products, vectorized with Highway and dispatched at run
+// time to the best instruction set the host has (AVX2, AVX-512, ...): rows of a
+// weight (f32, f16 or bf16) against up to kMaxDotInputs f32 input rows at once, so
+// that a weight row is read once for all of them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/base/dtype.h"
+
+namespace vkllm::host::cpu {
+
+constexpr size_t kMaxDotInputs = 4;
+
+// out[j] = sum_c x[j * x_stride + c] * w[c] for j < inputs (1..kMaxDotInputs); w
+// holds k elements of `dtype` (F32, F16 or BF16).
+void dot_rows(DType dtype, const void* w, const float* x, size_t x_stride, size_t inputs, size_t k,
+              float* out);
+
+// out[c] += a * w[c], for c < k.
+void axpy_row(DType dtype, const void* w, float a, size_t k, float* out);
+
+// out[c] = w[c] as f32, for c < k.
+void widen_row(DType dtype, const void* w, size_t k, float* out);
+
+// The instruction set the dispatch picked ("AVX3", "AVX2", ...).
+const char* simd_target();
+
+}  // namespace vkllm::host::cpu

@@ -1,0 +1,70 @@
+// Layers on the CPU as a user runs them: --device cpu (no Vulkan at all) generates
+// what the GPU generates; an automatic map under --max-memory splits the demo over
+// the GPU and the CPU, prints the map and puts it in --json; inspect plans a map
+// without loading; a map that cannot fit says so before loading.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/cli.h"
+
+namespace vkllm {
+namespace {
+
+const std::string kDemo = std::string(" -m ") + VKLLM_DEMO_DIR;
+
+nlohmann::json run_json(const std::string& flags) {
+  const test::CmdResult r = test::run_vkllm(
+      "run --json --temp 0 -n 24 -p \"Once upon a time\"" + kDemo + " " + flags, "", false);
+  EXPECT_EQ(r.code, 0) << r.out;
+  return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json{};
+}
+
+TEST(CliCpu, CpuGeneratesWhatTheGpuGenerates) {
+  const auto gpu = run_json("--debug");
+  const auto cpu = run_json("--device cpu --threads 2");
+  ASSERT_TRUE(gpu.contains("ids") && cpu.contains("ids"));
+  EXPECT_EQ(cpu["ids"], gpu["ids"]);
+  EXPECT_EQ(cpu["device_map"]["model.layers.0"], "cpu");
+  EXPECT_EQ(gpu["device_map"]["model.layers.0"], 0);
+}
+
+TEST(CliCpu, AutoMapSplitsUnderMaxMemory) {
+  const auto gpu = run_json("--debug");
+  // The demo's weights are about 9 MiB: 12 MiB for GPU 0 leaves room for a few layers.
+  const auto split = run_json("--debug --device-map auto --max-memory 0=12MiB,cpu=1GiB");
+  ASSERT_TRUE(split.contains("device_map"));
+  const auto& map = split["device_map"];
+  EXPECT_EQ(map["model.embed_tokens"], 0);
+  EXPECT_EQ(map["model.layers.5"], "cpu");
+  EXPECT_EQ(split["ids"], gpu["ids"]);
+}
+
+TEST(CliCpu, InspectPlansWithoutLoading) {
+  const test::CmdResult r =
+      test::run_vkllm("inspect " + std::string(VKLLM_DEMO_DIR) +
+                          " --json --device-map sequential --max-memory 0=12MiB,cpu=1GiB --ctx 512",
+                      "", false);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["device_map"]["model.layers.0"], 0);
+  EXPECT_EQ(j["device_map"]["model.layers.5"], "cpu");
+  ASSERT_EQ(j["device_map_devices"].size(), 2u);
+  EXPECT_GT(j["device_map_devices"][1]["weight_bytes"].get<uint64_t>(), 0u);
+}
+
+TEST(CliCpu, SaysWhenTheModelDoesNotFit) {
+  const test::CmdResult r =
+      test::run_vkllm("run -n 1 -p hi" + kDemo + " --device-map auto --max-memory 0=2MiB");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("does not fit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu=64GiB"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("loading"), std::string::npos) << r.out;
+  const test::CmdResult bad = test::run_vkllm("run -n 1 -p hi" + kDemo + " --max-memory 0=2MiB");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("--device-map auto"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace vkllm
