@@ -9,6 +9,7 @@
 #include "engine/runtime/device_map.h"
 #include "engine/runtime/session.h"
 #include "engine/vulkan/context.h"
+#include "host/cpu/cpu.h"
 #include "tests/support/reference.h"
 #include "tests/support/test_data.h"
 
@@ -46,6 +47,29 @@ TEST_P(QuantFixture, MatchesExactDequantization) {
       }
   }
   EXPECT_EQ(ctx.validation_messages(), 0u);
+}
+
+// The same folders with every layer on the CPU backend (its quantized rows
+// dequantized by host/cpu/linear), at the same bounds.
+TEST_P(QuantFixture, OnTheCpu) {
+  VKLLM_TEST_DATA_PATH(dir, "fixtures-quant/" + GetParam());
+  const test::Reference ref = test::load_reference(dir);
+  model::ModelFolder folder = model::open_model_folder(dir);
+  if (folder.config.model_type == "gemma2") folder.config.attn_logit_softcapping = 0;
+  host::cpu::Cpu cpu(2);
+  for (DType cache : {DType::F32, DType::F16}) {
+    runtime::Session s(std::vector<graph::Backend>{&cpu}, folder,
+                       runtime::single_device(folder.config),
+                       {.ctx = uint32_t(ref.ids.size()), .cache = cache});
+    for (bool decode : {false, true})
+      for (uint32_t batch : decode ? std::vector<uint32_t>{1} : std::vector<uint32_t>{512, 7}) {
+        const test::Score sc = test::compare(ref, test::run_sequence(s, ref, decode, batch));
+        SCOPED_TRACE(::testing::Message() << dtype_name(cache) << " cache, "
+                                          << (decode ? "decode" : "prefill") << " batch " << batch);
+        EXPECT_LE(sc.max_rel, cache == DType::F32 ? 1e-4 : 1e-2);
+        EXPECT_EQ(sc.argmax_mismatches, 0);
+      }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, QuantFixture,
