@@ -94,6 +94,64 @@ void DotRows(DType dtype, const void* w, const float* x, size_t stride, size_t i
   }
 }
 
+// N inputs against one integer-coded row: each group's codes become f32, minus the
+// zero, dotted with x into a group sum that the group's scale multiplies.
+template <size_t N>
+HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const float* x,
+                            size_t stride, size_t k, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  const auto* codes = reinterpret_cast<const uint8_t*>(row);
+  hn::Vec<decltype(df)> acc[N];
+  for (size_t j = 0; j < N; ++j) acc[j] = hn::Zero(df);
+  const size_t groups = k / f.group;
+  for (size_t g = 0; g < groups; ++g) {
+    const auto zero = hn::Set(df, float(quant_zero(f, k, row, g)));
+    hn::Vec<decltype(df)> sum[N];
+    for (size_t j = 0; j < N; ++j) sum[j] = hn::Zero(df);
+    const size_t c0 = g * f.group;
+    if (f.bits == 8) {
+      for (size_t c = c0; c < c0 + f.group; c += L) {
+        const auto w =
+            hn::Sub(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(du8, codes + c))), zero);
+        for (size_t j = 0; j < N; ++j)
+          sum[j] = hn::MulAdd(w, hn::LoadU(df, x + j * stride + c), sum[j]);
+      }
+    } else {
+      // A byte holds codes c (low nibble) and c + 1 (high): L bytes cover 2L weights.
+      for (size_t c = c0; c < c0 + f.group; c += 2 * L) {
+        const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
+        const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, hn::Set(di, 15))), zero);
+        const auto hi = hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero);
+        for (size_t j = 0; j < N; ++j) {
+          hn::Vec<decltype(df)> even, odd;
+          hn::LoadInterleaved2(df, x + j * stride + c, even, odd);
+          sum[j] = hn::MulAdd(hi, odd, hn::MulAdd(lo, even, sum[j]));
+        }
+      }
+    }
+    const auto scale = hn::Set(df, quant_scale(f, k, row, g));
+    for (size_t j = 0; j < N; ++j) acc[j] = hn::MulAdd(scale, sum[j], acc[j]);
+  }
+  for (size_t j = 0; j < N; ++j) out[j] = hn::GetLane(hn::SumOfLanes(df, acc[j]));
+}
+
+void DotQuantRows(const QuantFormat& f, const std::byte* row, const float* x, size_t stride,
+                  size_t inputs, size_t k, float* out) {
+  switch (inputs) {
+    case 1:
+      return dot_quant_n<1>(f, row, x, stride, k, out);
+    case 2:
+      return dot_quant_n<2>(f, row, x, stride, k, out);
+    case 3:
+      return dot_quant_n<3>(f, row, x, stride, k, out);
+    default:
+      return dot_quant_n<4>(f, row, x, stride, k, out);
+  }
+}
+
 template <typename T>
 void widen_typed(const T* w, size_t k, float* out) {
   const hn::ScalableTag<float> df;
@@ -150,6 +208,12 @@ namespace vkllm::host::cpu {
 HWY_EXPORT(DotRows);
 HWY_EXPORT(WidenRow);
 HWY_EXPORT(AxpyRow);
+HWY_EXPORT(DotQuantRows);
+
+void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, size_t x_stride,
+                    size_t inputs, size_t k, float* out) {
+  HWY_DYNAMIC_DISPATCH(DotQuantRows)(f, row, x, x_stride, inputs, k, out);
+}
 HWY_EXPORT(Target);
 
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out) {

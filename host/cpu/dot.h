@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engine/base/dtype.h"
+#include "engine/base/quant.h"
 
 namespace vkllm::host::cpu {
 
@@ -17,6 +18,13 @@ constexpr size_t kMaxDotInputs = 4;
 // holds k elements of `dtype` (F32, F16 or BF16).
 void dot_rows(DType dtype, const void* w, const float* x, size_t x_stride, size_t inputs, size_t k,
               float* out);
+
+// dot_rows for one packed row of an integer-coded quantized layout (QuantCodes::Int,
+// 4 or 8 bits, groups of a multiple of 32): per group scale x sum((code - zero) x),
+// the codes widened and offset in registers. The table formats (NF4, FP4, FP8) are
+// not handled here (dequantize the row instead).
+void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, size_t x_stride,
+                    size_t inputs, size_t k, float* out);
 
 // out[c] += a * w[c], for c < k.
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out);

@@ -55,13 +55,23 @@ void linear(Cpu& cpu, const LinearWeight& w, const float* x, const float* r, flo
     std::vector<float> wide;
     for (size_t tb = 0; tb < t; tb += kTokenBlock) {
       const size_t te = std::min(t, tb + kTokenBlock);
-      // A few tokens dot the stored row as it is; more share one f32 copy of it.
-      const bool widen = w.quant || (te - tb > kMaxDotInputs && w.dtype != DType::F32);
+      // A few tokens dot the stored row as it is (integer codes decoded in registers);
+      // more, or a table format, share one f32 copy of it.
+      const bool few = te - tb <= kMaxDotInputs;
+      const bool fused = w.quant && w.quant->codes == QuantCodes::Int && few;
+      const bool widen = (w.quant && !fused) || (!few && w.dtype != DType::F32);
       if (widen) wide.resize(k);
       for (size_t i = r0; i < r1; ++i) {
         const std::byte* row = base + i * row_bytes;
         const void* src = row;
         DType dtype = w.dtype;
+        if (fused) {
+          float out[kMaxDotInputs];
+          dot_quant_rows(*w.quant, row, x + tb * k, k, te - tb, k, out);
+          for (size_t q = 0; q < te - tb; ++q)
+            y[(tb + q) * n + i] = r ? out[q] + r[(tb + q) * n + i] : out[q];
+          continue;
+        }
         if (w.quant) {
           dequantize_row(*w.quant, k, row, wide.data());
           src = wide.data();

@@ -240,3 +240,31 @@ PerfResult measure(vk::Device& device, const OpCase& c, int reps) {
 }
 
 }  // namespace vkllm::harness
+
+namespace vkllm::harness {
+
+PerfResult measure_cpu(host::cpu::Cpu& cpu, const OpCase& c, int reps) {
+  std::vector<std::vector<std::byte>> in, out;
+  std::vector<std::byte*> in_ptr, out_ptr;
+  for (const HostTensor& t : c.inputs) in.push_back(t.bytes);
+  for (auto [t, n] : c.outputs) out.emplace_back(n * dtype_size(t));
+  for (auto& b : in) in_ptr.push_back(b.data());
+  for (auto& b : out) out_ptr.push_back(b.data());
+  std::vector<double> t;
+  for (int r = 0; r <= reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    c.cpu(cpu, in_ptr, out_ptr);
+    const double ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) t.push_back(ns);  // the first run warms the caches and the pool
+  }
+  PerfResult p;
+  const double med = median(t);
+  p.median_us = med / 1e3;
+  p.min_us = *std::min_element(t.begin(), t.end()) / 1e3;
+  p.gbs = c.bytes / med;
+  p.tflops = c.flops / med / 1e3;
+  return p;
+}
+
+}  // namespace vkllm::harness

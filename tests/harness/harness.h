@@ -75,6 +75,9 @@ struct PerfResult {
 // Times `reps` dispatches of the case after a warm-up submission; inputs are not checked.
 PerfResult measure(vk::Device& device, const OpCase& c, int reps = 20);
 
+// Times `reps` calls of the case's CPU kernel after a warm-up call (host clock).
+PerfResult measure_cpu(host::cpu::Cpu& cpu, const OpCase& c, int reps = 20);
+
 // Uniform in [-1, 1] with exact zeros replaced: inputs are never zero.
 HostTensor random_tensor(std::mt19937& rng, DType t, size_t n, float scale = 1.0f);
 
