@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
   if (!json) {
     std::printf("device: %s\nceiling: streaming read %.1f GB/s (%u threads)\n", cpu.name().c_str(),
                 read_gbs, cpu.threads());
-    std::printf("%-14s %-40s %10s %10s %9s %8s %7s\n", "op", "shape", "median_us", "min_us",
-                "GB/s", "GFLOP/s", "%read");
+    std::printf("%-14s %-40s %10s %10s %9s %8s %7s\n", "op", "shape", "median_us", "min_us", "GB/s",
+                "GFLOP/s", "%read");
   }
   std::mt19937 rng(42);
   auto add = [&](harness::OpCase c) {
@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
                             {"gflops", p.tflops * 1e3},
                             {"fraction_of_read", frac}});
     if (!json) {
-      std::printf("%-14s %-40s %10.1f %10.1f %9.1f %8.1f %6.1f%%\n", c.op.c_str(),
-                  c.shape.c_str(), p.median_us, p.min_us, p.gbs, p.tflops * 1e3, 100 * frac);
+      std::printf("%-14s %-40s %10.1f %10.1f %9.1f %8.1f %6.1f%%\n", c.op.c_str(), c.shape.c_str(),
+                  p.median_us, p.min_us, p.gbs, p.tflops * 1e3, 100 * frac);
       std::fflush(stdout);
     }
   };
@@ -82,8 +82,7 @@ int main(int argc, char** argv) {
   add(harness::matmul_case(rng, DType::BF16, 64, 4096, 4096));
   add(harness::rmsnorm_case(rng, DType::BF16, 64, 4096, false));
   add(harness::attention_prefill_case(
-      rng, {.tokens = 1, .heads = 32, .kv_heads = 8, .head_dim = 128, .first_pos = 4095},
-      false));
+      rng, {.tokens = 1, .heads = 32, .kv_heads = 8, .head_dim = 128, .first_pos = 4095}, false));
   if (json) std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }
