@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant] [serve]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant] [serve] [cpu]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b lora quant peer-quant serve}
+parts=${*:-devices checks ops 8b lora quant peer-quant serve cpu}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -139,4 +139,37 @@ if has serve; then
   done
   /tmp/node benchmarks/server/load_test.mjs --url http://127.0.0.1:18080 --pid $spid --clients 64 --kill 1 --max-tokens 16:128 --sequential 1000 | tee "$OUT"/load_mixed.txt
   kill $spid; wait $spid
+fi
+
+if has cpu; then
+  # The CPU backend on this machine's host: the fixtures all on the CPU, split
+  # GPU/CPU/GPU and auto-split (validation on); CPU kernels against the host's read
+  # bandwidth; the 8B-shaped folder all on the CPU and split GPU/CPU under
+  # --max-memory, beside llama.cpp's -ngl and transformers' CPU offload.
+  # CPUBIN/bins.tar.xz (vkllm, test_cpu, test_ops, vkllm-bench-cpu),
+  # CPUBIN/fixtures.tar.xz (../shared/fixtures), CPUBIN/llama.cpp-kit.tar.xz.
+  CPUBIN=${CPUBIN:-.gpucpu}
+  mkdir -p /tmp/cpubin /tmp/cpudata && tar xJf "$CPUBIN"/bins.tar.xz -C /tmp/cpubin
+  tar xJf "$CPUBIN"/fixtures.tar.xz -C /tmp/cpudata
+  export VKLLM_TEST_DATA=/tmp/cpudata
+  echo "== test_cpu"
+  VKLLM_VALIDATION=1 /tmp/cpubin/test_cpu 2>&1 | grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" | head
+  /tmp/cpubin/test_ops --gtest_filter='*Cpu*' 2>&1 | grep -E "^\[  (PASSED|FAILED) |FAILED  \]|Failure" | head
+  echo "== vkllm-bench-cpu"
+  /tmp/cpubin/vkllm-bench-cpu | tee "$OUT"/bench_cpu.txt
+  [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  echo "== 8B all on the CPU"
+  /tmp/cpubin/vkllm bench -m /tmp/l8b --device cpu -p 16 -n 8 -r 2 --ctx 1024 | tail -4
+  echo "== 8B on the GPU alone, then 8 GiB on the GPU and the rest on the CPU"
+  /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 | tail -3
+  /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 --device-map auto --max-memory 0=8GiB,cpu=100GiB 2>&1 | grep -v "^device map:" | tail -7
+  echo "== transformers, 8 GiB on the GPU (accelerate offload)"
+  python3 benchmarks/device/hf_offload.py /tmp/l8b --gpu 8GiB --prompt 128 --gen 16 2>&1 | grep -v -i warn | tail -1
+  echo "== llama.cpp -ngl (layers on the GPU as vkllm's map put them)"
+  [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
+  export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+  [ -f /tmp/l8b.gguf ] || (cd /tmp/kit/py && python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
+  ngl=$(/tmp/cpubin/vkllm inspect /tmp/l8b --device-map auto --max-memory 0=8GiB,cpu=100GiB --ctx 1024 --json | python3 -c "import json,sys;m=json.load(sys.stdin)['device_map'];print(sum(1 for k,v in m.items() if k.startswith('model.layers.') and v==0))")
+  echo "GPU layers: $ngl"
+  /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 128 -n 32 -r 2 -ngl "$ngl" 2>&1 | grep -E "pp128|tg32"
 fi
