@@ -120,15 +120,17 @@ HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const fl
           sum[j] = hn::MulAdd(w, hn::LoadU(df, x + j * stride + c), sum[j]);
       }
     } else {
-      // A byte holds codes c (low nibble) and c + 1 (high): L bytes cover 2L weights.
+      // A byte holds codes c (low nibble) and c + 1 (high): L bytes cover 2L weights,
+      // whose even and odd inputs split_pairs put L apart within each 32.
       for (size_t c = c0; c < c0 + f.group; c += 2 * L) {
         const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
         const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, hn::Set(di, 15))), zero);
         const auto hi = hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero);
+        const size_t even = c / 32 * 32 + (c % 32) / 2;
         for (size_t j = 0; j < N; ++j) {
-          hn::Vec<decltype(df)> even, odd;
-          hn::LoadInterleaved2(df, x + j * stride + c, even, odd);
-          sum[j] = hn::MulAdd(hi, odd, hn::MulAdd(lo, even, sum[j]));
+          const float* xj = x + j * stride;
+          sum[j] = hn::MulAdd(hi, hn::LoadU(df, xj + even + 16),
+                              hn::MulAdd(lo, hn::LoadU(df, xj + even), sum[j]));
         }
       }
     }
@@ -150,6 +152,32 @@ void DotQuantRows(const QuantFormat& f, const std::byte* row, const float* x, si
     default:
       return dot_quant_n<4>(f, row, x, stride, k, out);
   }
+}
+
+void DotTile4(const float* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t stride, size_t k,
+              float* out) {
+  const hn::ScalableTag<float> df;
+  const size_t L = hn::Lanes(df);
+  hn::Vec<decltype(df)> a[16];
+  for (auto& v : a) v = hn::Zero(df);
+  size_t c = 0;
+  for (; c + L <= k; c += L) {
+    const auto w0 = hn::LoadU(df, w + c), w1 = hn::LoadU(df, w + k + c);
+    const auto w2 = hn::LoadU(df, w + 2 * k + c), w3 = hn::LoadU(df, w + 3 * k + c);
+    for (size_t j = 0; j < 4; ++j) {
+      const auto xv = hn::LoadU(df, x + j * stride + c);
+      a[j * 4 + 0] = hn::MulAdd(w0, xv, a[j * 4 + 0]);
+      a[j * 4 + 1] = hn::MulAdd(w1, xv, a[j * 4 + 1]);
+      a[j * 4 + 2] = hn::MulAdd(w2, xv, a[j * 4 + 2]);
+      a[j * 4 + 3] = hn::MulAdd(w3, xv, a[j * 4 + 3]);
+    }
+  }
+  for (size_t j = 0; j < 4; ++j)
+    for (size_t i = 0; i < 4; ++i) {
+      float s = hn::GetLane(hn::SumOfLanes(df, a[j * 4 + i]));
+      for (size_t r = c; r < k; ++r) s += w[i * k + r] * x[j * stride + r];
+      out[j * 4 + i] = s;
+    }
 }
 
 template <typename T>
@@ -205,10 +233,23 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace vkllm::host::cpu {
 
+void split_pairs(const float* x, size_t k, float* out) {
+  for (size_t b = 0; b < k; b += 32)
+    for (size_t i = 0; i < 16; ++i) {
+      out[b + i] = x[b + 2 * i];
+      out[b + 16 + i] = x[b + 2 * i + 1];
+    }
+}
+
 HWY_EXPORT(DotRows);
 HWY_EXPORT(WidenRow);
 HWY_EXPORT(AxpyRow);
 HWY_EXPORT(DotQuantRows);
+HWY_EXPORT(DotTile4);
+
+void dot_tile4(const float* w, const float* x, size_t x_stride, size_t k, float* out) {
+  HWY_DYNAMIC_DISPATCH(DotTile4)(w, x, x_stride, k, out);
+}
 
 void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, size_t x_stride,
                     size_t inputs, size_t k, float* out) {

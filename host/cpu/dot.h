@@ -23,8 +23,19 @@ void dot_rows(DType dtype, const void* w, const float* x, size_t x_stride, size_
 // 4 or 8 bits, groups of a multiple of 32): per group scale x sum((code - zero) x),
 // the codes widened and offset in registers. The table formats (NF4, FP4, FP8) are
 // not handled here (dequantize the row instead).
+// For 4-bit codes x must be in split_pairs order (a byte's two codes pair with one
+// even and one odd input, which that order keeps apart in contiguous runs).
 void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, size_t x_stride,
                     size_t inputs, size_t k, float* out);
+
+// Each 32 inputs of x [k] as their 16 even-indexed then their 16 odd-indexed
+// elements (k a multiple of 32), into out [k].
+void split_pairs(const float* x, size_t k, float* out);
+
+// A 4 x 4 tile of a matrix product: out[j * 4 + i] = sum_c x[j * x_stride + c] *
+// w[i * k + c] for four f32 weight rows (contiguous, k apart) and four inputs:
+// each loaded vector feeds four FMAs.
+void dot_tile4(const float* w, const float* x, size_t x_stride, size_t k, float* out);
 
 // out[c] += a * w[c], for c < k.
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out);

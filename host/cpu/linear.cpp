@@ -51,42 +51,67 @@ void linear(Cpu& cpu, const LinearWeight& w, const float* x, const float* r, flo
             size_t n, size_t k) {
   const size_t row_bytes = w.quant ? quant_row_bytes(*w.quant, k) : k * dtype_size(w.dtype);
   const auto* base = static_cast<const std::byte*>(w.data);
+  auto store = [&](size_t token, size_t row, float v) {
+    y[token * n + row] = r ? v + r[token * n + row] : v;
+  };
+  // 4-bit integer codes read x in split_pairs order: made once for all rows.
+  std::vector<float> pairs;
+  const bool split = w.quant && w.quant->codes == QuantCodes::Int && w.quant->bits == 4;
+  if (split) {
+    pairs.resize(t * k);
+    for (size_t j = 0; j < t; ++j) split_pairs(x + j * k, k, pairs.data() + j * k);
+  }
   cpu.pool().parallel_for(n, 8, [&](size_t r0, size_t r1) {
     std::vector<float> wide;
     for (size_t tb = 0; tb < t; tb += kTokenBlock) {
-      const size_t te = std::min(t, tb + kTokenBlock);
-      // A few tokens dot the stored row as it is (integer codes decoded in registers);
-      // more, or a table format, share one f32 copy of it.
-      const bool few = te - tb <= kMaxDotInputs;
-      const bool fused = w.quant && w.quant->codes == QuantCodes::Int && few;
-      const bool widen = (w.quant && !fused) || (!few && w.dtype != DType::F32);
-      if (widen) wide.resize(k);
-      for (size_t i = r0; i < r1; ++i) {
-        const std::byte* row = base + i * row_bytes;
-        const void* src = row;
-        DType dtype = w.dtype;
-        if (fused) {
-          float out[kMaxDotInputs];
-          dot_quant_rows(*w.quant, row, x + tb * k, k, te - tb, k, out);
-          for (size_t q = 0; q < te - tb; ++q)
-            y[(tb + q) * n + i] = r ? out[q] + r[(tb + q) * n + i] : out[q];
-          continue;
+      const size_t te = std::min(t, tb + kTokenBlock), m = te - tb;
+      float out[16];
+      if (m <= kMaxDotInputs) {
+        // Decode and small batches: each row read once as stored, integer codes
+        // decoded in registers; a table format's row dequantized first.
+        for (size_t i = r0; i < r1; ++i) {
+          const std::byte* row = base + i * row_bytes;
+          if (w.quant && w.quant->codes == QuantCodes::Int) {
+            dot_quant_rows(*w.quant, row, (split ? pairs.data() : x) + tb * k, k, m, k, out);
+          } else if (w.quant) {
+            wide.resize(k);
+            dequantize_row(*w.quant, k, row, wide.data());
+            dot_rows(DType::F32, wide.data(), x + tb * k, k, m, k, out);
+          } else {
+            dot_rows(w.dtype, row, x + tb * k, k, m, k, out);
+          }
+          for (size_t q = 0; q < m; ++q) store(tb + q, i, out[q]);
         }
-        if (w.quant) {
-          dequantize_row(*w.quant, k, row, wide.data());
-          src = wide.data();
-          dtype = DType::F32;
-        } else if (widen) {
-          widen_row(w.dtype, row, k, wide.data());
-          src = wide.data();
-          dtype = DType::F32;
+        continue;
+      }
+      // Prefill: four rows at a time as f32, in tiles of 4 tokens x 4 rows.
+      wide.resize(4 * k);
+      for (size_t i = r0; i < r1; i += 4) {
+        const size_t rows = std::min<size_t>(4, r1 - i);
+        const float* wr = wide.data();
+        if (!w.quant && w.dtype == DType::F32) {
+          wr = reinterpret_cast<const float*>(base + i * row_bytes);
+        } else {
+          for (size_t q = 0; q < rows; ++q) {
+            const std::byte* row = base + (i + q) * row_bytes;
+            if (w.quant)
+              dequantize_row(*w.quant, k, row, wide.data() + q * k);
+            else
+              widen_row(w.dtype, row, k, wide.data() + q * k);
+          }
         }
-        for (size_t j = tb; j < te; j += kMaxDotInputs) {
-          const size_t m = std::min(kMaxDotInputs, te - j);
-          float out[kMaxDotInputs];
-          dot_rows(dtype, src, x + j * k, k, m, k, out);
-          for (size_t q = 0; q < m; ++q)
-            y[(j + q) * n + i] = r ? out[q] + r[(j + q) * n + i] : out[q];
+        for (size_t j = tb; j < te; j += 4) {
+          const size_t tokens = std::min<size_t>(4, te - j);
+          if (rows == 4 && tokens == 4) {
+            dot_tile4(wr, x + j * k, k, k, out);
+            for (size_t a = 0; a < 4; ++a)
+              for (size_t b = 0; b < 4; ++b) store(j + a, i + b, out[a * 4 + b]);
+            continue;
+          }
+          for (size_t b = 0; b < rows; ++b) {
+            dot_rows(DType::F32, wr + b * k, x + j * k, k, tokens, k, out);
+            for (size_t a = 0; a < tokens; ++a) store(j + a, i + b, out[a]);
+          }
         }
       }
     }
