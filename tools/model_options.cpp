@@ -168,7 +168,7 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequen
   m.device_map = runtime::device_map_json(plan, cpu_at);
   if (!plan.devices.empty())
     std::fprintf(stderr, "%s\n", runtime::describe_device_map(plan).c_str());
-  if (placement.devices > 1 || m.cpu)
+  if (!o.device_map.empty() || placement.devices > 1 || m.cpu)
     std::fprintf(stderr, "device map: %s\n", m.device_map.c_str());
   if (o.ctx && uint64_t(o.ctx) > uint64_t(cfg.max_position_embeddings))
     spdlog::warn("--ctx {} is past the model's max_position_embeddings {}", o.ctx,
