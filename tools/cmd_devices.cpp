@@ -1,8 +1,10 @@
-// vkllm devices [--json]: every Vulkan device with what the engine uses.
+// vkllm devices [--json]: every Vulkan device with what the engine uses, and the CPU.
 #include <cstdio>
 #include <memory>
 
+#include "engine/runtime/auto_device_map.h"
 #include "engine/vulkan/context.h"
+#include "host/cpu/cpu.h"
 #include "tools/command.h"
 
 namespace vkllm::cli {
@@ -31,6 +33,11 @@ Registration reg{
            std::printf("%s\n", vk::format_devices_json(shown).c_str());
          } else {
            std::fputs(vk::format_devices(shown).c_str(), stdout);
+           // The CPU runs layers too (--device cpu, "cpu" in a device map).
+           if (o->device.empty())
+             std::printf("[cpu] %s, %.1f GiB of memory available\n",
+                         host::cpu::Cpu().name().c_str(),
+                         double(runtime::host_available_bytes()) / double(1ull << 30));
          }
          return 0;
        };
