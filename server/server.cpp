@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <thread>
 
 #include "engine/base/error.h"
 #include "server/openai_response.h"
@@ -113,11 +114,19 @@ void Server::bind() {
 }
 
 void Server::run() {
-  http_->listen_after_bind();
+  running_ = true;
+  if (!stopping_) http_->listen_after_bind();
+  running_ = false;
 }
 
+// httplib's stop() does nothing until listen has begun, so a stop() between run()'s
+// start and its listening would be lost (and run() would serve forever): wait for
+// one or the other.
 void Server::stop() {
-  if (http_ && http_->is_running()) http_->stop();
+  stopping_ = true;
+  if (!http_) return;
+  while (running_ && !http_->is_running()) std::this_thread::yield();
+  if (http_->is_running()) http_->stop();
 }
 
 void Server::routes() {

@@ -38,7 +38,8 @@ class Server {
   // Binds the listening socket; throws Error when it cannot.
   void bind();
   int port() const { return port_; }
-  // Serves until stop() (from another thread or a signal handler's thread).
+  // Serves until stop() (from another thread or a signal handler's thread). A
+  // stop() that comes before run() has started listening still ends it.
   void run();
   void stop();
 
@@ -52,6 +53,7 @@ class Server {
   int port_ = 0;
   int64_t started_ = 0;  // unix time, for /v1/models' "created"
   std::atomic<uint64_t> next_id_{0};
+  std::atomic<bool> stopping_{false}, running_{false};
 };
 
 }  // namespace vkllm::server
