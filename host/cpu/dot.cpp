@@ -50,6 +50,18 @@ HWY_INLINE void dot_n(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size
   hn::Vec<decltype(df)> a0[N], a1[N];
   for (size_t j = 0; j < N; ++j) a0[j] = a1[j] = hn::Zero(df);
   size_t c = 0;
+  if constexpr (N == 1) {
+    // Decode: four loads in flight per step keep a core's share of the memory busy.
+    hn::Vec<decltype(df)> a2 = hn::Zero(df), a3 = hn::Zero(df);
+    for (; c + 4 * L <= k; c += 4 * L) {
+      a0[0] = hn::MulAdd(load_widened(df, w, c), hn::LoadU(df, x + c), a0[0]);
+      a1[0] = hn::MulAdd(load_widened(df, w, c + L), hn::LoadU(df, x + c + L), a1[0]);
+      a2 = hn::MulAdd(load_widened(df, w, c + 2 * L), hn::LoadU(df, x + c + 2 * L), a2);
+      a3 = hn::MulAdd(load_widened(df, w, c + 3 * L), hn::LoadU(df, x + c + 3 * L), a3);
+    }
+    a0[0] = hn::Add(a0[0], a2);
+    a1[0] = hn::Add(a1[0], a3);
+  }
   for (; c + 2 * L <= k; c += 2 * L) {
     const auto w0 = load_widened(df, w, c), w1 = load_widened(df, w, c + L);
     for (size_t j = 0; j < N; ++j) {
@@ -79,6 +91,42 @@ void dot_typed(const T* w, const float* x, size_t stride, size_t inputs, size_t 
       return dot_n<3>(w, x, stride, k, out);
     default:
       return dot_n<4>(w, x, stride, k, out);
+  }
+}
+
+// One input against two rows (k apart): x is loaded once for both, which matters
+// once x outgrows L1 (k = 14336: 56 KB).
+template <typename T>
+void dot_pair(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t k, float* out) {
+  const hn::ScalableTag<float> df;
+  const size_t L = hn::Lanes(df);
+  auto a0 = hn::Zero(df), a1 = hn::Zero(df), b0 = hn::Zero(df), b1 = hn::Zero(df);
+  size_t c = 0;
+  for (; c + 2 * L <= k; c += 2 * L) {
+    const auto x0 = hn::LoadU(df, x + c), x1 = hn::LoadU(df, x + c + L);
+    a0 = hn::MulAdd(load_widened(df, w, c), x0, a0);
+    a1 = hn::MulAdd(load_widened(df, w, c + L), x1, a1);
+    b0 = hn::MulAdd(load_widened(df, w + k, c), x0, b0);
+    b1 = hn::MulAdd(load_widened(df, w + k, c + L), x1, b1);
+  }
+  float s0 = hn::GetLane(hn::SumOfLanes(df, hn::Add(a0, a1)));
+  float s1 = hn::GetLane(hn::SumOfLanes(df, hn::Add(b0, b1)));
+  for (; c < k; ++c) {
+    s0 += scalar(w, c) * x[c];
+    s1 += scalar(w + k, c) * x[c];
+  }
+  out[0] = s0;
+  out[1] = s1;
+}
+
+void DotPair(DType dtype, const void* w, const float* x, size_t k, float* out) {
+  switch (dtype) {
+    case DType::BF16:
+      return dot_pair(static_cast<const hwy::bfloat16_t*>(w), x, k, out);
+    case DType::F16:
+      return dot_pair(static_cast<const hwy::float16_t*>(w), x, k, out);
+    default:
+      return dot_pair(static_cast<const float*>(w), x, k, out);
   }
 }
 
@@ -246,6 +294,11 @@ HWY_EXPORT(WidenRow);
 HWY_EXPORT(AxpyRow);
 HWY_EXPORT(DotQuantRows);
 HWY_EXPORT(DotTile4);
+HWY_EXPORT(DotPair);
+
+void dot_pair(DType dtype, const void* w, const float* x, size_t k, float* out) {
+  HWY_DYNAMIC_DISPATCH(DotPair)(dtype, w, x, k, out);
+}
 
 void dot_tile4(const float* w, const float* x, size_t x_stride, size_t k, float* out) {
   HWY_DYNAMIC_DISPATCH(DotTile4)(w, x, x_stride, k, out);

@@ -40,6 +40,10 @@ void dot_tile4(const float* w, const float* x, size_t x_stride, size_t k, float*
 // out[c] += a * w[c], for c < k.
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out);
 
+// out[i] = sum_c x[c] * w[i * k + c] for two consecutive rows of `dtype` (x read
+// once for both).
+void dot_pair(DType dtype, const void* w, const float* x, size_t k, float* out);
+
 // out[c] = w[c] as f32, for c < k.
 void widen_row(DType dtype, const void* w, size_t k, float* out);
 

@@ -77,6 +77,12 @@ void linear(Cpu& cpu, const LinearWeight& w, const float* x, const float* r, flo
             wide.resize(k);
             dequantize_row(*w.quant, k, row, wide.data());
             dot_rows(DType::F32, wide.data(), x + tb * k, k, m, k, out);
+          } else if (m == 1 && i + 1 < r1 && k >= 8192) {
+            // Rows too long for x to stay in L1: two rows per pass over x.
+            dot_pair(w.dtype, row, x + tb * k, k, out);
+            store(tb, i, out[0]);
+            store(tb, ++i, out[1]);
+            continue;
           } else {
             dot_rows(w.dtype, row, x + tb * k, k, m, k, out);
           }
