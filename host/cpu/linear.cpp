@@ -61,7 +61,9 @@ void linear(Cpu& cpu, const LinearWeight& w, const float* x, const float* r, flo
     pairs.resize(t * k);
     for (size_t j = 0; j < t; ++j) split_pairs(x + j * k, k, pairs.data() + j * k);
   }
-  cpu.pool().parallel_for(n, 8, [&](size_t r0, size_t r1) {
+  // At least 64K weights per block (waking a thread costs microseconds).
+  const size_t grain = std::max<size_t>(8, (size_t(1) << 16) / std::max<size_t>(k * t, 1));
+  cpu.pool().parallel_for(n, grain, [&](size_t r0, size_t r1) {
     std::vector<float> wide;
     for (size_t tb = 0; tb < t; tb += kTokenBlock) {
       const size_t te = std::min(t, tb + kTokenBlock), m = te - tb;
