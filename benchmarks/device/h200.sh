@@ -149,6 +149,9 @@ if has cpu; then
   # CPUBIN/bins.tar.xz (vkllm, test_cpu, test_ops, vkllm-bench-cpu),
   # CPUBIN/fixtures.tar.xz (../shared/fixtures), CPUBIN/llama.cpp-kit.tar.xz.
   CPUBIN=${CPUBIN:-.gpucpu}
+  # Everything from here also goes to $OUT/cpu.log as it comes (a command killed at
+  # the device's time limit still leaves what it measured).
+  exec > >(tee -a "$OUT"/cpu.log) 2>&1
   mkdir -p /tmp/cpubin /tmp/cpudata && tar xJf "$CPUBIN"/bins.tar.xz -C /tmp/cpubin
   tar xJf "$CPUBIN"/fixtures.tar.xz -C /tmp/cpudata
   export VKLLM_TEST_DATA=/tmp/cpudata
