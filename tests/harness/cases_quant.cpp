@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/kernels/quant.h"
+#include "host/cpu/linear.h"
 #include "host/reference/matmul.h"
 #include "host/reference/matvec.h"
 #include "host/reference/quant.h"
@@ -46,6 +47,11 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
     kernels::matvec_quant(s, f, in[0], in[1], residual ? &in[2] : nullptr, out[0], uint32_t(n),
                           uint32_t(k));
   };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[0], DType::U32, f}, reinterpret_cast<const float*>(in[1]),
+                      residual ? reinterpret_cast<const float*>(in[2]) : nullptr,
+                      reinterpret_cast<float*>(out[0]), 1, n, k);
+  };
   c.reference = [=](const std::vector<HostTensor>& in) {
     HostTensor y = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), in[1], n, k);
     if (residual)
@@ -78,6 +84,10 @@ OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size
                        ? kernels::MatmulPath::Tiled
                        : path;
     kernels::matmul_quant(s, f, p, in[0], in[1], out[0], uint32_t(t), uint32_t(n), uint32_t(k));
+  };
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::linear(cpu, {in[1], DType::U32, f}, reinterpret_cast<const float*>(in[0]), nullptr,
+                      reinterpret_cast<float*>(out[0]), t, n, k);
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     return std::vector<HostTensor>{
