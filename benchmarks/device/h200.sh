@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [peer-quant] [serve] [cpu]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [peer-quant] [serve] [cpu] [cpu-peer]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -14,7 +14,7 @@ if [ -d "$DEBS" ]; then
   ldconfig
 fi
 export VKLLM_TEST_DATA=$PWD/$DATA VKLLM_DEMO_MODEL=$PWD/models/demo VKLLM_REQUIRE_TEST_DATA=1
-parts=${*:-devices checks ops 8b lora quant peer-quant serve cpu}
+parts=${*:-devices checks ops 8b lora quant demo-peer peer-quant serve cpu cpu-peer}
 has() { [[ " $parts " == *" $1 "* ]]; }
 
 if has devices; then
@@ -94,15 +94,23 @@ if has quant; then
   for q in q8 q4; do
     "$BIN"/vkllm score -m models/demo --quant $q --text-file benchmarks/quality/demo_heldout.txt --window 512 --kl-base /tmp/demo_base.st 2>&1 | tail -2
   done
-  tar xJf "$DATA"/llama.cpp-kit.tar.xz -C /tmp
+fi
+
+if has demo-peer; then
+  # llama.cpp's Q8_0 and Q4_0 of the demo model on the same held-out text
+  # (llama-perplexity -c 512, KL against its own bf16). The converter does not know
+  # the demo tokenizer's hash; convert_gpt2_pre.py names its (GPT-2) pre-tokenizer.
+  [ -d /tmp/kit ] || tar xJf "${KIT:-$DATA/llama.cpp-kit.tar.xz}" -C /tmp
   export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
-  (cd /tmp/kit/py && python3 convert_hf_to_gguf.py "$OLDPWD"/models/demo --outtype bf16 --outfile /tmp/demo.gguf > /dev/null 2>&1) || echo "convert failed"
-  for t in Q8_0 Q4_0; do /tmp/kit/bin/llama-quantize /tmp/demo.gguf /tmp/demo.$t.gguf $t > /dev/null 2>&1 || echo "quantize $t failed"; done
+  python3 benchmarks/device/convert_gpt2_pre.py /tmp/kit/py models/demo --outtype bf16 --outfile /tmp/demo.gguf > /tmp/demo_convert.log 2>&1 || tail -5 /tmp/demo_convert.log
+  for t in Q8_0 Q4_0; do /tmp/kit/bin/llama-quantize /tmp/demo.gguf /tmp/demo.$t.gguf $t > "$OUT"/demo_quantize_$t.log 2>&1 || echo "quantize $t failed"; done
   ls -la /tmp/demo*.gguf
-  /tmp/kit/bin/llama-perplexity -m /tmp/demo.gguf -f benchmarks/quality/demo_heldout.txt -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld 2>&1 | grep -E "Final estimate|chunks" | tail -2
+  /tmp/kit/bin/llama-perplexity -m /tmp/demo.gguf -f benchmarks/quality/demo_heldout.txt -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld > "$OUT"/demo_ppl_bf16.log 2>&1
+  grep -E "Final estimate|tokenizing|chunks" "$OUT"/demo_ppl_bf16.log | tail -3
   for t in Q8_0 Q4_0; do
     echo "-- llama.cpp $t"
-    /tmp/kit/bin/llama-perplexity -m /tmp/demo.$t.gguf -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld --kl-divergence 2>&1 | grep -E "Mean PPL|Mean    KLD|Same top|PPL\(Q\)|Mean KLD" | head -6
+    /tmp/kit/bin/llama-perplexity -m /tmp/demo.$t.gguf -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld --kl-divergence > "$OUT"/demo_ppl_$t.log 2>&1
+    grep -E "Mean PPL|Mean    KLD|Same top|PPL\(Q\)|Mean KLD|ln\(PPL" "$OUT"/demo_ppl_$t.log | head -8
   done
 fi
 
@@ -141,38 +149,54 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu; then
-  # The CPU backend on this machine's host: the fixtures all on the CPU, split
-  # GPU/CPU/GPU and auto-split (validation on); CPU kernels against the host's read
-  # bandwidth; the 8B-shaped folder all on the CPU and split GPU/CPU under
-  # --max-memory, beside llama.cpp's -ngl and transformers' CPU offload.
+if has cpu || has cpu-peer; then
+  # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
+  # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
+  # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
+  # GPU/CPU under --max-memory, beside transformers' CPU offload. `cpu-peer`:
+  # llama.cpp on the same weights, all on the CPU and with -ngl as vkllm's map put
+  # the layers (each part fits the device's 10 minutes a call).
   # CPUBIN/bins.tar.xz (vkllm, test_cpu, test_ops, vkllm-bench-cpu),
   # CPUBIN/fixtures.tar.xz (../shared/fixtures), CPUBIN/llama.cpp-kit.tar.xz.
   CPUBIN=${CPUBIN:-.gpucpu}
   # Everything from here also goes to $OUT/cpu.log as it comes (a command killed at
   # the device's time limit still leaves what it measured).
   exec > >(tee -a "$OUT"/cpu.log) 2>&1
-  mkdir -p /tmp/cpubin /tmp/cpudata && tar xJf "$CPUBIN"/bins.tar.xz -C /tmp/cpubin
-  tar xJf "$CPUBIN"/fixtures.tar.xz -C /tmp/cpudata
-  export VKLLM_TEST_DATA=/tmp/cpudata
-  echo "== test_cpu"
-  VKLLM_VALIDATION=1 /tmp/cpubin/test_cpu 2>&1 | grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" | head
-  /tmp/cpubin/test_ops --gtest_filter='*Cpu*' 2>&1 | grep -E "^\[  (PASSED|FAILED) |FAILED  \]|Failure" | head
-  echo "== vkllm-bench-cpu"
-  /tmp/cpubin/vkllm-bench-cpu | tee "$OUT"/bench_cpu.txt
+  mkdir -p /tmp/cpubin && tar xJf "$CPUBIN"/bins.tar.xz -C /tmp/cpubin
+  split="--device-map auto --max-memory 0=8GiB,cpu=100GiB"
+  t0=$(date +%s)
+  stamp() { echo "[$(($(date +%s) - t0)) s] $*"; }
   [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
-  echo "== 8B all on the CPU"
-  /tmp/cpubin/vkllm bench -m /tmp/l8b --device cpu -p 16 -n 8 -r 2 --ctx 1024 | tail -4
-  echo "== 8B on the GPU alone, then 8 GiB on the GPU and the rest on the CPU"
-  /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 | tail -3
-  /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 --device-map auto --max-memory 0=8GiB,cpu=100GiB 2>&1 | grep -v "^device map:" | tail -7
-  echo "== transformers, 8 GiB on the GPU (accelerate offload)"
-  python3 benchmarks/device/hf_offload.py /tmp/l8b --gpu 8GiB --prompt 128 --gen 16 2>&1 | grep -v -i warn | tail -1
-  echo "== llama.cpp -ngl (layers on the GPU as vkllm's map put them)"
+  stamp "8B folder ready"
+fi
+
+if has cpu; then
+  mkdir -p /tmp/cpudata && tar xJf "$CPUBIN"/fixtures.tar.xz -C /tmp/cpudata
+  stamp "== test_cpu"
+  VKLLM_VALIDATION=1 VKLLM_TEST_DATA=/tmp/cpudata /tmp/cpubin/test_cpu > "$OUT"/test_cpu.txt 2>&1
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" "$OUT"/test_cpu.txt | head
+  VKLLM_TEST_DATA=/tmp/cpudata /tmp/cpubin/test_ops --gtest_filter='*Cpu*' 2>&1 | grep -E "^\[  (PASSED|FAILED) |FAILED  \]|Failure" | head
+  stamp "== vkllm-bench-cpu"
+  /tmp/cpubin/vkllm-bench-cpu > "$OUT"/bench_cpu.txt 2>&1; tail -3 "$OUT"/bench_cpu.txt
+  stamp "== 8B all on the CPU"
+  timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b --device cpu -p 16 -n 8 -r 2 --ctx 1024 2>&1 | tail -4
+  stamp "== 8B on the GPU alone, then 8 GiB on the GPU and the rest on the CPU"
+  /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 2>&1 | tail -3
+  timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 128 -n 32 -r 2 --ctx 1024 $split 2>&1 | grep -v "^device map:" | tail -7
+  stamp "== transformers, 8 GiB on the GPU (accelerate offload)"
+  timeout 200 python3 benchmarks/device/hf_offload.py /tmp/l8b --gpu 8GiB --prompt 128 --gen 16 2>&1 | grep -v -i warn | tail -1
+  stamp "done"
+fi
+
+if has cpu-peer; then
   [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
   export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
   [ -f /tmp/l8b.gguf ] || (cd /tmp/kit/py && python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
-  ngl=$(/tmp/cpubin/vkllm inspect /tmp/l8b --device-map auto --max-memory 0=8GiB,cpu=100GiB --ctx 1024 --json | python3 -c "import json,sys;m=json.load(sys.stdin)['device_map'];print(sum(1 for k,v in m.items() if k.startswith('model.layers.') and v==0))")
-  echo "GPU layers: $ngl"
-  /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 128 -n 32 -r 2 -ngl "$ngl" 2>&1 | grep -E "pp128|tg32"
+  stamp "GGUF written"
+  ngl=$(/tmp/cpubin/vkllm inspect /tmp/l8b $split --ctx 1024 --json | python3 -c "import json,sys;m=json.load(sys.stdin)['device_map'];print(sum(1 for k,v in m.items() if k.startswith('model.layers.') and v==0))")
+  stamp "== llama.cpp, $ngl layers on the GPU (as vkllm's map), then all on the CPU"
+  timeout 200 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 128 -n 32 -r 2 -ngl "$ngl" 2>&1 | grep -E "pp128|tg32|error"
+  timeout 200 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 16 -n 8 -r 2 -ngl 0 2>&1 | grep -E "pp16|tg8|error"
+  stamp "done"
 fi
