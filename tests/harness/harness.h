@@ -72,7 +72,8 @@ struct PerfResult {
   double tflops = 0;  // flops / median time
 };
 
-// Times `reps` dispatches of the case after a warm-up submission; inputs are not checked.
+// Times `reps` dispatches of the case after a warm-up submission, rotating over copies
+// of the inputs that outgrow the last-level cache; inputs are not checked.
 PerfResult measure(vk::Device& device, const OpCase& c, int reps = 20);
 
 // Times `reps` calls of the case's CPU kernel after a warm-up call (host clock).
