@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [peer-quant] [serve] [cpu] [cpu-peer]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer]   (default: all)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -112,6 +112,37 @@ if has demo-peer; then
     /tmp/kit/bin/llama-perplexity -m /tmp/demo.$t.gguf -c 512 -ngl 99 --kl-divergence-base /tmp/demo.kld --kl-divergence > "$OUT"/demo_ppl_$t.log 2>&1
     grep -E "Mean PPL|Mean    KLD|Same top|PPL\(Q\)|Mean KLD|ln\(PPL" "$OUT"/demo_ppl_$t.log | head -8
   done
+fi
+
+if has quant-kernels; then
+  # The quantized matvec, old kernel against new: QBIN/q.tar.xz holds bench-ops-old,
+  # bench-ops-new, vkllm-old and vkllm-new. The GPU's clocks are logged beside them
+  # (a slow call is then told apart from a slow kernel).
+  QBIN=${QBIN:-.gpubin}
+  exec > >(tee -a "$OUT"/quant_kernels.log) 2>&1
+  mkdir -p /tmp/qbin && tar xJf "$QBIN"/q.tar.xz -C /tmp/qbin
+  nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu --format=csv -lms 250 > "$OUT"/clocks.csv 2>&1 &
+  smi=$!
+  for v in old new; do
+    echo "== bench-ops-$v matvec"
+    /tmp/qbin/bench-ops-$v --filter "matvec" 2>&1 | grep -E "ceilings|matvec"
+  done
+  echo "== sweep"
+  /tmp/qbin/bench-ops-new --sweep-quant > "$OUT"/sweep_quant.txt 2>&1
+  grep -E "FAIL|ceilings" "$OUT"/sweep_quant.txt | head
+  # The three fastest tunings of each shape (the field after unroll= is the median).
+  for sh in "int8.*n=14336 k=4096" "int8.*n=4096 k=14336" "int4.*n=14336 k=4096" "int4.*n=4096 k=14336"; do
+    grep -E "$sh" "$OUT"/sweep_quant.txt | awk '{for(i=1;i<=NF;i++) if($i ~ /^unroll=/) u=i; print $(u+1), $0}' | sort -n | head -3 | cut -d' ' -f2-
+  done
+  [ -d /tmp/l8b ] || (cd "$DATA" && python3 make_random_model.py models/llama-3.1-8b/config.json /tmp/l8b > /dev/null 2>&1)
+  for v in old new; do
+    for q in q8 q4; do
+      echo "== vkllm-$v --quant $q"
+      /tmp/qbin/vkllm-$v bench -m /tmp/l8b -p 512 -n 128 -r 3 --quant $q --json > "$OUT"/bench_${v}_$q.json 2> /dev/null
+      python3 -c "import json;t=json.load(open('$OUT/bench_${v}_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})"
+    done
+  done
+  kill $smi
 fi
 
 if has peer-quant; then
