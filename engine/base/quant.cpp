@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -53,6 +54,25 @@ float quant_decode(QuantCodes codes, uint32_t code, uint32_t zero) {
     }
   }
   return 0;
+}
+
+void quant_group32(unsigned bits, const float* v, uint8_t* codes, float& scale, uint8_t& zero) {
+  float mn = v[0], mx = v[0], amax = 0;
+  for (size_t j = 0; j < 32; ++j) {
+    mn = std::min(mn, v[j]);
+    mx = std::max(mx, v[j]);
+    amax = std::max(amax, std::abs(v[j]));
+  }
+  mn = std::min(mn, 0.0f);  // the q4 range holds 0: its zero is a code
+  mx = std::max(mx, 0.0f);
+  const float s = f16_to_f32(f32_to_f16(bits == 8 ? amax / 127.0f : (mx - mn) / 15.0f));
+  const uint32_t z =
+      bits == 8 ? 128u : (s > 0 ? uint32_t(std::clamp(quant_round(-mn / s), 0.0f, 15.0f)) : 0u);
+  const float inv = s > 0 ? 1.0f / s : 0.0f, top = bits == 8 ? 255.0f : 15.0f;
+  for (size_t j = 0; j < 32; ++j)
+    codes[j] = uint8_t(std::clamp(quant_round(v[j] * inv) + float(z), 0.0f, top));
+  scale = s;
+  zero = uint8_t(z);
 }
 
 void quant_pack_row(const QuantFormat& f, uint64_t k, const uint8_t* codes, const float* scales,

@@ -12,6 +12,7 @@
 // decode is code - zero for integer codes and a table for NF4, FP4 and FP8 e4m3.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,6 +35,14 @@ struct QuantFormat {
   uint8_t zero = 0;        // the implicit zero of a symmetric integer format (8 for 4-bit)
   bool operator==(const QuantFormat&) const = default;
 };
+
+// Quantize at load rounds halves to even, as the shader's roundEven does (GLSL's
+// round leaves the direction of a half to the implementation, and bf16 weights
+// divided by a scale land on halves often enough to matter).
+inline float quant_round(float x) {
+  const float r = std::round(x);  // halves away from zero
+  return std::abs(x - std::trunc(x)) == 0.5f ? 2.0f * std::round(x * 0.5f) : r;
+}
 
 inline uint64_t quant_code_bytes(const QuantFormat& f, uint64_t k) {
   return k * f.bits / 8;
@@ -93,6 +102,11 @@ float quant_decode(QuantCodes codes, uint32_t code, uint32_t zero);
 // quant_row_bytes(f, k) bytes. The loaders repack checkpoints through it.
 void quant_pack_row(const QuantFormat& f, uint64_t k, const uint8_t* codes, const float* scales,
                     const uint8_t* zeros, std::byte* out);
+
+// Quantize at load, one group of 32 weights v into q8 (bits 8: zero 128) or q4
+// (bits 4): the scale rounded to f16, the zero and the codes, as quant/quantize.comp
+// computes them (the host's quantizer and the reference share it).
+void quant_group32(unsigned bits, const float* v, uint8_t* codes, float& scale, uint8_t& zero);
 
 // Group g's scale and zero in a packed row.
 float quant_scale(const QuantFormat& f, uint64_t k, const std::byte* row, uint64_t g);

@@ -8,6 +8,7 @@
 #include "engine/base/progress.h"
 #include "engine/kernels/quant.h"
 #include "engine/runtime/device_weights.h"
+#include "host/cpu/quantize.h"
 
 namespace vkllm::runtime {
 
@@ -48,23 +49,32 @@ QuantPlan plan_quantization(const model::WeightCheck& weights, const std::string
   return plan;
 }
 
-DeviceQuantized quantize_weights(vk::Device& device, const model::ModelFolder& folder,
-                                 const QuantPlan& plan,
-                                 const std::function<bool(size_t index)>& on_device,
-                                 bool progress) {
-  const auto t0 = std::chrono::steady_clock::now();
+namespace {
+
+// The CPU's share: each planned weight read from the mapped file and quantized into
+// host memory by the backend's threads.
+void quantize_on_cpu(host::cpu::Cpu& cpu, const model::ModelFolder& folder, const QuantPlan& plan,
+                     const std::vector<size_t>& todo, Progress& bar, DeviceQuantized& out) {
+  out.buffers.reserve(todo.size());
+  for (size_t i : todo) {
+    const model::ResolvedWeight& w = folder.weights.weights[i];
+    const QuantFormat& f = *plan.formats[i];
+    const uint64_t n = w.expected.shape[0], k = w.expected.shape[1];
+    out.buffers.push_back(vk::Buffer::host(n * quant_row_bytes(f, k)));
+    const std::byte* src = w.ref.file->bytes().data() + w.ref.info->begin;
+    host::cpu::quantize_rows(cpu, w.dtype, src, f, n, k, out.buffers.back().mapped());
+    out.weights[i] = models::WeightBinding{vk::BufferRange(out.buffers.back()), DType::U32, f};
+    out.bytes += out.buffers.back().size();
+    out.source_bytes += w.ref.info->size();
+    bar.add(w.ref.info->size());
+  }
+}
+
+// A GPU's share, in batches of about 1 GiB of source bytes: read into scratch device
+// memory, quantized there, released.
+void quantize_on_gpu(vk::Device& device, const model::ModelFolder& folder, const QuantPlan& plan,
+                     const std::vector<size_t>& todo, Progress& bar, DeviceQuantized& out) {
   const auto& weights = folder.weights.weights;
-  DeviceQuantized out;
-  out.weights.resize(weights.size());
-  std::vector<size_t> todo;
-  uint64_t total = 0;
-  for (size_t i = 0; i < weights.size(); ++i)
-    if (plan.formats[i] && on_device(i)) {
-      todo.push_back(i);
-      total += weights[i].ref.info->size();
-    }
-  Progress bar(fmt::format("quantize {}", plan.name), total, progress);
-  // Batches of about 1 GiB of source bytes: read into scratch, quantize, release.
   constexpr uint64_t kBatch = 1ull << 30;
   for (size_t first = 0; first < todo.size();) {
     size_t last = first;
@@ -103,6 +113,30 @@ DeviceQuantized quantize_weights(vk::Device& device, const model::ModelFolder& f
     bar.add(bytes);
     first = last;
   }
+}
+
+}  // namespace
+
+DeviceQuantized quantize_weights(const graph::Backend& backend, const model::ModelFolder& folder,
+                                 const QuantPlan& plan,
+                                 const std::function<bool(size_t index)>& on_device,
+                                 bool progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  DeviceQuantized out;
+  out.weights.resize(folder.weights.weights.size());
+  std::vector<size_t> todo;
+  uint64_t total = 0;
+  for (size_t i = 0; i < folder.weights.weights.size(); ++i)
+    if (plan.formats[i] && on_device(i)) {
+      todo.push_back(i);
+      total += folder.weights.weights[i].ref.info->size();
+    }
+  Progress bar(fmt::format("quantize {}{}", plan.name, backend.is_cpu() ? " (cpu)" : ""), total,
+               progress);
+  if (backend.is_cpu())
+    quantize_on_cpu(*backend.cpu, folder, plan, todo, bar, out);
+  else
+    quantize_on_gpu(*backend.vulkan, folder, plan, todo, bar, out);
   bar.finish();
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

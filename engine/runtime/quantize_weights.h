@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/graph/backend.h"
 #include "engine/models/forward.h"
 #include "loaders/model/model_folder.h"
 
@@ -38,8 +39,9 @@ struct DeviceQuantized {
   double seconds = 0;
 };
 
-// Quantizes the planned weights that `on_device` selects.
-DeviceQuantized quantize_weights(vk::Device& device, const model::ModelFolder& folder,
+// Quantizes the planned weights that `on_device` selects: on a GPU, or on the CPU
+// (host/cpu/quantize, from the mapped files into host memory) for the layers it computes.
+DeviceQuantized quantize_weights(const graph::Backend& backend, const model::ModelFolder& folder,
                                  const QuantPlan& plan,
                                  const std::function<bool(size_t index)>& on_device, bool progress);
 

@@ -54,11 +54,6 @@ Session::Session(std::vector<graph::Backend> devices, const model::ModelFolder& 
   const size_t n = devices_.size();
   const bool on_cpu =
       std::any_of(devices_.begin(), devices_.end(), [](auto& d) { return d.is_cpu(); });
-  if (on_cpu && !opts_.quant.empty())
-    fail(
-        "session: --quant {} quantizes on a GPU; with layers on the CPU load the folder as "
-        "stored (or a pre-quantized checkpoint)",
-        opts_.quant);
   if (on_cpu && !opts_.adapters.empty())
     fail("session: LoRA adapters are applied on GPUs only; place every layer on a GPU to use them");
 
@@ -96,7 +91,7 @@ Session::Session(std::vector<graph::Backend> devices, const model::ModelFolder& 
     upload_seconds_ += weights_.back().seconds;
     if (quant_plan_) {
       quantized_.push_back(quantize_weights(
-          *devices_[d].vulkan, folder_, *quant_plan_,
+          devices_[d], folder_, *quant_plan_,
           [&, d](size_t i) {
             for (int x : devices_of(folder_.weights.weights[i], placement_, tied))
               if (size_t(x) == d) return true;

@@ -7,7 +7,8 @@
 //   q8: s = max|w| / 127, code = round(w / s) + 128 (zero 128, no zeros stored)
 //   q4: s = (max - min) / 15 over a range that holds 0, zero = round(-min / s),
 //       code = clamp(round(w / s) + zero, 0, 15)
-// The scale is rounded to f16 first and the codes computed with the rounded scale.
+// The scale is rounded to f16 first and the codes computed with the rounded scale;
+// halves round to even (engine/base/quant.h quant_round).
 #include "types.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -46,14 +47,14 @@ void main() {
       mn = min(mn, 0.0);
       mx = max(mx, 0.0);
       s = unpackHalf2x16(packHalf2x16(vec2((mx - mn) / 15.0, 0.0))).x;
-      zero = s > 0.0 ? uint(clamp(round(-mn / s), 0.0, 15.0)) : 0u;
+      zero = s > 0.0 ? uint(clamp(roundEven(-mn / s), 0.0, 15.0)) : 0u;
     }
     const float inv = s > 0.0 ? 1.0 / s : 0.0;
     const float top = BITS == 8u ? 255.0 : 15.0;
     uint words[8];
     for (uint w = 0u; w < 8u; ++w) words[w] = 0u;
     for (uint j = 0u; j < 32u; ++j) {
-      const uint code = uint(clamp(round(v[j] * inv) + float(zero), 0.0, top));
+      const uint code = uint(clamp(roundEven(v[j] * inv) + float(zero), 0.0, top));
       if (BITS == 8u)
         words[j / 4u] |= code << (8u * (j & 3u));
       else

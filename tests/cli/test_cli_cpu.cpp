@@ -41,6 +41,27 @@ TEST(CliCpu, AutoMapSplitsUnderMaxMemory) {
   EXPECT_EQ(split["ids"], gpu["ids"]);
 }
 
+// --quant on layers the CPU computes: quantized on the host (host/cpu/quantize) into
+// the bytes the GPU's quantizer writes, then read by the CPU's quantized Linear.
+TEST(CliCpu, QuantizeAtLoadOnTheCpu) {
+  for (const char* q : {"q8", "q4"}) {
+    SCOPED_TRACE(q);
+    const std::string quant = std::string(" --quant ") + q;
+    const auto gpu = run_json("--debug" + quant);
+    const auto cpu = run_json("--device cpu --threads 2" + quant);
+    const auto split = run_json("--debug --device-map auto --max-memory 0=11MiB,cpu=1GiB" + quant);
+    ASSERT_TRUE(gpu.contains("ids") && cpu.contains("ids") && split.contains("ids"));
+    EXPECT_EQ(cpu["ids"], gpu["ids"]);
+    EXPECT_EQ(split["ids"], gpu["ids"]);
+    EXPECT_EQ(split["device_map"]["model.layers.0"], 0);
+    EXPECT_EQ(split["device_map"]["model.layers.5"], "cpu");
+  }
+  // Quantization changes what the demo generates somewhere in 24 tokens at q4, or the
+  // comparison above would not tell a quantized CPU layer from an unquantized one.
+  EXPECT_NE(run_json("--device cpu --threads 2 --quant q4")["ids"],
+            run_json("--device cpu")["ids"]);
+}
+
 TEST(CliCpu, InspectPlansWithoutLoading) {
   const test::CmdResult r =
       test::run_vkllm("inspect " + std::string(VKLLM_DEMO_DIR) +

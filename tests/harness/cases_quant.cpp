@@ -5,6 +5,7 @@
 
 #include "engine/kernels/quant.h"
 #include "host/cpu/linear.h"
+#include "host/cpu/quantize.h"
 #include "host/reference/matmul.h"
 #include "host/reference/matvec.h"
 #include "host/reference/quant.h"
@@ -125,6 +126,17 @@ OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t 
     s.barrier();
     kernels::matmul_quant(s, f, kernels::MatmulPath::Tiled, in[1], in[2], out[0], uint32_t(k),
                           uint32_t(n), uint32_t(k));
+  };
+  // The CPU quantizer (layers the CPU computes), checked through its values the same way.
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    host::cpu::quantize_rows(cpu, src, in[0], f, n, k, in[2]);
+    const size_t row = quant_row_bytes(f, k);
+    std::vector<float> w(k);
+    auto* wt = reinterpret_cast<float*>(out[0]);
+    for (size_t r = 0; r < n; ++r) {
+      host::cpu::dequantize_row(f, k, in[2] + r * row, w.data());
+      for (size_t j = 0; j < k; ++j) wt[j * n + r] = w[j];
+    }
   };
   c.reference = [=](const std::vector<HostTensor>& in) {
     const HostTensor w =

@@ -2,9 +2,13 @@
 // with the validation layer on and guard bytes around every output.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 
+#include "engine/base/error.h"
 #include "engine/vulkan/context.h"
+#include "host/cpu/quantize.h"
+#include "host/reference/quant.h"
 #include "tests/harness/cases.h"
 
 namespace vkllm {
@@ -54,6 +58,39 @@ TEST(OpHarness, CpuKernelsMatchTheirReferences) {
   }
   EXPECT_EQ(failed, 0);
   EXPECT_GT(run, 60);
+}
+
+// Quantize at load on the CPU writes the reference quantizer's bytes exactly (the
+// harness checks it through values, as it must for the GPU's, where a division may
+// round one code the other way): every source type, both formats, rows that do not
+// fill a thread block, groups of one sign, of zeros and with a single non-zero.
+TEST(CpuQuantize, SameBytesAsTheReference) {
+  std::mt19937 rng(11);
+  host::cpu::Cpu cpu(3);
+  const size_t n = 37, k = 32 * 13;
+  for (DType src : {DType::F32, DType::F16, DType::BF16})
+    for (const QuantFormat& f : {quant_q8(), quant_q4()}) {
+      host::HostTensor w = harness::random_tensor(rng, src, n * k, 3.0f);
+      for (size_t j = 0; j < 32; ++j) {
+        w.set(j, std::abs(w.get(j)) + 0.25f);           // row 0, group 0: all positive
+        w.set(k + j, -std::abs(w.get(k + j)) - 0.25f);  // row 1, group 0: all negative
+        w.set(2 * k + j, 0.0f);                         // row 2, group 0: zeros
+        w.set(3 * k + j, j == 5 ? -1.5f : 0.0f);        // row 3, group 0: one value
+      }
+      const host::HostTensor want = host::ref::quantize(w, f, n, k);
+      std::vector<std::byte> got(want.bytes.size());
+      host::cpu::quantize_rows(cpu, src, w.bytes.data(), f, n, k, got.data());
+      size_t differ = 0;
+      for (size_t i = 0; i < got.size(); ++i) differ += got[i] != want.bytes[i];
+      EXPECT_EQ(differ, 0u) << dtype_name(src) << " -> " << quant_format_name(f);
+    }
+  // Formats other than the load-time ones are refused by name.
+  std::vector<std::byte> out(1 << 12);
+  const std::vector<float> w(128, 1.0f);
+  EXPECT_THROW(host::cpu::quantize_rows(cpu, DType::F32, w.data(),
+                                        {.bits = 4, .codes = QuantCodes::NF4, .group = 64}, 1, 128,
+                                        out.data()),
+               Error);
 }
 
 // The harness itself must catch what it claims to catch.
