@@ -270,6 +270,53 @@ void AxpyRow(DType dtype, const void* w, float a, size_t k, float* out) {
   }
 }
 
+// out[j * out_stride + c] += a[j] * w[c] for j < inputs (1..4): w widened once.
+template <size_t N, typename T>
+HWY_INLINE void axpy_n(const T* HWY_RESTRICT w, const float* a, size_t k, float* out,
+                       size_t out_stride) {
+  const hn::ScalableTag<float> df;
+  const size_t L = hn::Lanes(df);
+  hn::Vec<decltype(df)> av[N];
+  for (size_t j = 0; j < N; ++j) av[j] = hn::Set(df, a[j]);
+  size_t c = 0;
+  for (; c + L <= k; c += L) {
+    const auto wv = load_widened(df, w, c);
+    for (size_t j = 0; j < N; ++j) {
+      float* o = out + j * out_stride + c;
+      hn::StoreU(hn::MulAdd(av[j], wv, hn::LoadU(df, o)), df, o);
+    }
+  }
+  for (; c < k; ++c)
+    for (size_t j = 0; j < N; ++j) out[j * out_stride + c] += a[j] * scalar(w, c);
+}
+
+template <typename T>
+void axpy_rows_typed(const T* w, const float* a, size_t inputs, size_t k, float* out,
+                     size_t out_stride) {
+  switch (inputs) {
+    case 1:
+      return axpy_n<1>(w, a, k, out, out_stride);
+    case 2:
+      return axpy_n<2>(w, a, k, out, out_stride);
+    case 3:
+      return axpy_n<3>(w, a, k, out, out_stride);
+    default:
+      return axpy_n<4>(w, a, k, out, out_stride);
+  }
+}
+
+void AxpyRows(DType dtype, const void* w, const float* a, size_t inputs, size_t k, float* out,
+              size_t out_stride) {
+  switch (dtype) {
+    case DType::BF16:
+      return axpy_rows_typed(static_cast<const hwy::bfloat16_t*>(w), a, inputs, k, out, out_stride);
+    case DType::F16:
+      return axpy_rows_typed(static_cast<const hwy::float16_t*>(w), a, inputs, k, out, out_stride);
+    default:
+      return axpy_rows_typed(static_cast<const float*>(w), a, inputs, k, out, out_stride);
+  }
+}
+
 const char* Target() {
   return hwy::TargetName(HWY_TARGET);
 }
@@ -292,6 +339,7 @@ void split_pairs(const float* x, size_t k, float* out) {
 HWY_EXPORT(DotRows);
 HWY_EXPORT(WidenRow);
 HWY_EXPORT(AxpyRow);
+HWY_EXPORT(AxpyRows);
 HWY_EXPORT(DotQuantRows);
 HWY_EXPORT(DotTile4);
 HWY_EXPORT(DotPair);
@@ -312,6 +360,11 @@ HWY_EXPORT(Target);
 
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out) {
   HWY_DYNAMIC_DISPATCH(AxpyRow)(dtype, w, a, k, out);
+}
+
+void axpy_rows(DType dtype, const void* w, const float* a, size_t inputs, size_t k, float* out,
+               size_t out_stride) {
+  HWY_DYNAMIC_DISPATCH(AxpyRows)(dtype, w, a, inputs, k, out, out_stride);
 }
 
 void dot_rows(DType dtype, const void* w, const float* x, size_t x_stride, size_t inputs, size_t k,

@@ -40,6 +40,11 @@ void dot_tile4(const float* w, const float* x, size_t x_stride, size_t k, float*
 // out[c] += a * w[c], for c < k.
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out);
 
+// out[j * out_stride + c] += a[j] * w[c], for j < inputs (1..kMaxDotInputs) and
+// c < k: one row of `dtype` (a cache's value row) into several outputs.
+void axpy_rows(DType dtype, const void* w, const float* a, size_t inputs, size_t k, float* out,
+               size_t out_stride);
+
 // out[i] = sum_c x[c] * w[i * k + c] for two consecutive rows of `dtype` (x read
 // once for both).
 void dot_pair(DType dtype, const void* w, const float* x, size_t k, float* out);

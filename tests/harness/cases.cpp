@@ -152,6 +152,33 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(attention_prefill_case(
         rng, {.cache = c, .tokens = 5, .heads = 2, .kv_heads = 1, .head_dim = 40, .sequences = 5},
         false));
+    // Few (token, kv head) pairs deep into the cache: the CPU cuts the keys into
+    // chunks and merges their softmaxes (host/cpu/attention.cpp); more query heads per
+    // kv head than one dot takes; a padded row among sequences.
+    cases.push_back(attention_prefill_case(
+        rng,
+        {.cache = c, .tokens = 1, .heads = 8, .kv_heads = 2, .head_dim = 128, .first_pos = 1300},
+        false));
+    cases.push_back(attention_prefill_case(rng,
+                                           {.cache = c,
+                                            .tokens = 1,
+                                            .heads = 12,
+                                            .kv_heads = 1,
+                                            .head_dim = 64,
+                                            .first_pos = 1100,
+                                            .window = 1000,
+                                            .softcap = 30.0f},
+                                           false));
+    cases.push_back(attention_prefill_case(rng,
+                                           {.cache = c,
+                                            .tokens = 3,
+                                            .heads = 4,
+                                            .kv_heads = 1,
+                                            .head_dim = 32,
+                                            .sequences = 3,
+                                            .padded = 1,
+                                            .first_pos = 600},
+                                           false));
   }
   // Decode: one query deep into the cache, with default and awkward splits.
   const A decode[] = {
