@@ -206,9 +206,11 @@ if has cpu; then
   stamp "== test_cpu"
   VKLLM_VALIDATION=1 VKLLM_TEST_DATA=/tmp/cpudata /tmp/cpubin/test_cpu > "$OUT"/test_cpu.txt 2>&1
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAILED  \]" "$OUT"/test_cpu.txt | head
-  VKLLM_TEST_DATA=/tmp/cpudata /tmp/cpubin/test_ops --gtest_filter='*Cpu*' 2>&1 | grep -E "^\[  (PASSED|FAILED) |FAILED  \]|Failure" | head
-  stamp "== vkllm-bench-cpu"
-  /tmp/cpubin/vkllm-bench-cpu > "$OUT"/bench_cpu.txt 2>&1; tail -3 "$OUT"/bench_cpu.txt
+  if [ -z "${QUICK:-}" ]; then  # QUICK=1: the kernels were measured in an earlier call
+    VKLLM_TEST_DATA=/tmp/cpudata /tmp/cpubin/test_ops --gtest_filter='*Cpu*' 2>&1 | grep -E "^\[  (PASSED|FAILED) |FAILED  \]|Failure" | head
+    stamp "== vkllm-bench-cpu"
+    /tmp/cpubin/vkllm-bench-cpu > "$OUT"/bench_cpu.txt 2>&1; tail -3 "$OUT"/bench_cpu.txt
+  fi
   stamp "== 8B all on the CPU"
   timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b --device cpu -p 16 -n 8 -r 2 --ctx 1024 2>&1 | tail -4
   stamp "== 8B on the GPU alone, then 8 GiB on the GPU and the rest on the CPU"
