@@ -41,20 +41,20 @@ uint32_t argmax(std::span<const float> row) {
   return uint32_t(std::max_element(row.begin(), row.end()) - row.begin());
 }
 
-// --batch-decode: every sequence prefilled once with its own random prompt, then per
-// batch size B and run, -n steps of B tokens at positions p..p+n-1 (each run writes
-// the same cache rows again).
-// The read ceiling decode is measured against: the GPU's streaming read, or the
-// host's when every layer is on the CPU (--device cpu).
+// The read ceiling decode is measured against: the (first) GPU's streaming read, or
+// the host's when every layer is on the CPU (--device cpu).
 harness::Ceilings ceilings(const OpenModel& m) {
   if (m.devices.empty()) return {host::cpu::read_bandwidth(*m.cpu) / 1e9, 0};
-  return ceilings(m);
+  return harness::measure_ceilings(*m.devices.front());
 }
 
 std::string device_name(const OpenModel& m) {
   return m.devices.empty() ? m.cpu->name() : m.devices[0]->info().name;
 }
 
+// --batch-decode: every sequence prefilled once with its own random prompt, then per
+// batch size B and run, -n steps of B tokens at positions p..p+n-1 (each run writes
+// the same cache rows again).
 int run_batched(const Options& o) {
   const uint32_t most = *std::max_element(o.batch_decode.begin(), o.batch_decode.end());
   OpenModel m = open_model(o.model, o.prompt + o.gen, most);
