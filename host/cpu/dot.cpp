@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "host/cpu/dot.cpp"
@@ -142,8 +143,41 @@ void DotRows(DType dtype, const void* w, const float* x, size_t stride, size_t i
   }
 }
 
+template <typename T>
+void widen_typed(const T* w, size_t k, float* out) {
+  const hn::ScalableTag<float> df;
+  const size_t L = hn::Lanes(df);
+  size_t c = 0;
+  for (; c + L <= k; c += L) hn::StoreU(load_widened(df, w, c), df, out + c);
+  for (; c < k; ++c) out[c] = scalar(w, c);
+}
+
+// A packed row's groups: scales as f32 (in a buffer of the calling thread's), zeros.
+struct RowGroups {
+  const float* scale;
+  const uint8_t* zeros;  // nullptr: every group's zero is `fixed`
+  uint8_t fixed;
+  float zero(size_t g) const { return float(zeros ? zeros[g] : fixed); }
+};
+
+HWY_INLINE RowGroups row_groups(const QuantFormat& f, const std::byte* row, size_t k) {
+  const size_t groups = k / f.group;
+  thread_local std::vector<float> scales;
+  scales.resize(groups);
+  const std::byte* sp = row + quant_scales_offset(f, k);
+  if (f.scale_f16)
+    widen_typed(reinterpret_cast<const hwy::float16_t*>(sp), groups, scales.data());
+  else
+    std::memcpy(scales.data(), sp, groups * sizeof(float));
+  const auto* zeros =
+      f.zeros ? reinterpret_cast<const uint8_t*>(row + quant_zeros_offset(f, k)) : nullptr;
+  return {scales.data(), zeros, f.zero};
+}
+
 // N inputs against one integer-coded row: each group's codes become f32, minus the
-// zero, dotted with x into a group sum that the group's scale multiplies.
+// zero, dotted with x into a group sum that the group's scale multiplies. The row's
+// scales are widened once up front and its zeros read in place; consecutive groups
+// go to two accumulators (FMA latency).
 template <size_t N>
 HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const float* x,
                             size_t stride, size_t k, float* out) {
@@ -152,11 +186,12 @@ HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const fl
   const hn::Rebind<uint8_t, decltype(di)> du8;
   const size_t L = hn::Lanes(df);
   const auto* codes = reinterpret_cast<const uint8_t*>(row);
-  hn::Vec<decltype(df)> acc[N];
-  for (size_t j = 0; j < N; ++j) acc[j] = hn::Zero(df);
-  const size_t groups = k / f.group;
-  for (size_t g = 0; g < groups; ++g) {
-    const auto zero = hn::Set(df, float(quant_zero(f, k, row, g)));
+  const RowGroups grp = row_groups(f, row, k);
+  hn::Vec<decltype(df)> acc[2][N];
+  for (size_t j = 0; j < N; ++j) acc[0][j] = acc[1][j] = hn::Zero(df);
+  const auto low = hn::Set(di, 15);
+  for (size_t g = 0; g < k / f.group; ++g) {
+    const auto zero = hn::Set(df, grp.zero(g));
     hn::Vec<decltype(df)> sum[N];
     for (size_t j = 0; j < N; ++j) sum[j] = hn::Zero(df);
     const size_t c0 = g * f.group;
@@ -172,7 +207,7 @@ HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const fl
       // whose even and odd inputs split_pairs put L apart within each 32.
       for (size_t c = c0; c < c0 + f.group; c += 2 * L) {
         const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
-        const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, hn::Set(di, 15))), zero);
+        const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, low)), zero);
         const auto hi = hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero);
         const size_t even = c / 32 * 32 + (c % 32) / 2;
         for (size_t j = 0; j < N; ++j) {
@@ -182,10 +217,44 @@ HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const fl
         }
       }
     }
-    const auto scale = hn::Set(df, quant_scale(f, k, row, g));
-    for (size_t j = 0; j < N; ++j) acc[j] = hn::MulAdd(scale, sum[j], acc[j]);
+    const auto scale = hn::Set(df, grp.scale[g]);
+    for (size_t j = 0; j < N; ++j) acc[g & 1][j] = hn::MulAdd(scale, sum[j], acc[g & 1][j]);
   }
-  for (size_t j = 0; j < N; ++j) out[j] = hn::GetLane(hn::SumOfLanes(df, acc[j]));
+  for (size_t j = 0; j < N; ++j)
+    out[j] = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc[0][j], acc[1][j])));
+}
+
+// One integer-coded row as f32 (scale x (code - zero)); 4-bit rows in split_pairs
+// order (each 32: the even-indexed weights, then the odd), as their inputs are.
+void DequantIntRow(const QuantFormat& f, const std::byte* row, size_t k, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  const auto* codes = reinterpret_cast<const uint8_t*>(row);
+  const RowGroups grp = row_groups(f, row, k);
+  const auto low = hn::Set(di, 15);
+  for (size_t g = 0; g < k / f.group; ++g) {
+    const auto zero = hn::Set(df, grp.zero(g));
+    const auto scale = hn::Set(df, grp.scale[g]);
+    const size_t c0 = g * f.group;
+    if (f.bits == 8) {
+      for (size_t c = c0; c < c0 + f.group; c += L)
+        hn::StoreU(
+            hn::Mul(scale,
+                    hn::Sub(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(du8, codes + c))), zero)),
+            df, out + c);
+    } else {
+      for (size_t c = c0; c < c0 + f.group; c += 2 * L) {
+        const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
+        const size_t even = c / 32 * 32 + (c % 32) / 2;
+        hn::StoreU(hn::Mul(scale, hn::Sub(hn::ConvertTo(df, hn::And(b, low)), zero)), df,
+                   out + even);
+        hn::StoreU(hn::Mul(scale, hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero)), df,
+                   out + even + 16);
+      }
+    }
+  }
 }
 
 void DotQuantRows(const QuantFormat& f, const std::byte* row, const float* x, size_t stride,
@@ -226,15 +295,6 @@ void DotTile4(const float* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t s
       for (size_t r = c; r < k; ++r) s += w[i * k + r] * x[j * stride + r];
       out[j * 4 + i] = s;
     }
-}
-
-template <typename T>
-void widen_typed(const T* w, size_t k, float* out) {
-  const hn::ScalableTag<float> df;
-  const size_t L = hn::Lanes(df);
-  size_t c = 0;
-  for (; c + L <= k; c += L) hn::StoreU(load_widened(df, w, c), df, out + c);
-  for (; c < k; ++c) out[c] = scalar(w, c);
 }
 
 void WidenRow(DType dtype, const void* w, size_t k, float* out) {
@@ -341,6 +401,7 @@ HWY_EXPORT(WidenRow);
 HWY_EXPORT(AxpyRow);
 HWY_EXPORT(AxpyRows);
 HWY_EXPORT(DotQuantRows);
+HWY_EXPORT(DequantIntRow);
 HWY_EXPORT(DotTile4);
 HWY_EXPORT(DotPair);
 
@@ -357,6 +418,10 @@ void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, 
   HWY_DYNAMIC_DISPATCH(DotQuantRows)(f, row, x, x_stride, inputs, k, out);
 }
 HWY_EXPORT(Target);
+
+void dequantize_int_row(const QuantFormat& f, const std::byte* row, size_t k, float* out) {
+  HWY_DYNAMIC_DISPATCH(DequantIntRow)(f, row, k, out);
+}
 
 void axpy_row(DType dtype, const void* w, float a, size_t k, float* out) {
   HWY_DYNAMIC_DISPATCH(AxpyRow)(dtype, w, a, k, out);

@@ -28,6 +28,10 @@ void dot_rows(DType dtype, const void* w, const float* x, size_t x_stride, size_
 void dot_quant_rows(const QuantFormat& f, const std::byte* row, const float* x, size_t x_stride,
                     size_t inputs, size_t k, float* out);
 
+// One row of an integer-coded layout (as dot_quant_rows takes) as f32 scale x (code -
+// zero), out [k]; 4-bit rows come out in split_pairs order, to pair with inputs in it.
+void dequantize_int_row(const QuantFormat& f, const std::byte* row, size_t k, float* out);
+
 // Each 32 inputs of x [k] as their 16 even-indexed then their 16 odd-indexed
 // elements (k a multiple of 32), into out [k].
 void split_pairs(const float* x, size_t k, float* out);

@@ -102,22 +102,26 @@ void linear(Cpu& cpu, const LinearWeight& w, const float* x, const float* r, flo
         } else {
           for (size_t q = 0; q < rows; ++q) {
             const std::byte* row = base + (i + q) * row_bytes;
-            if (w.quant)
+            if (w.quant && w.quant->codes == QuantCodes::Int)
+              dequantize_int_row(*w.quant, row, k, wide.data() + q * k);  // split order
+            else if (w.quant)
               dequantize_row(*w.quant, k, row, wide.data() + q * k);
             else
               widen_row(w.dtype, row, k, wide.data() + q * k);
           }
         }
+        // 4-bit integer rows came out in split_pairs order: so do their inputs.
+        const float* xs = split ? pairs.data() : x;
         for (size_t j = tb; j < te; j += 4) {
           const size_t tokens = std::min<size_t>(4, te - j);
           if (rows == 4 && tokens == 4) {
-            dot_tile4(wr, x + j * k, k, k, out);
+            dot_tile4(wr, xs + j * k, k, k, out);
             for (size_t a = 0; a < 4; ++a)
               for (size_t b = 0; b < 4; ++b) store(j + a, i + b, out[a * 4 + b]);
             continue;
           }
           for (size_t b = 0; b < rows; ++b) {
-            dot_rows(DType::F32, wr + b * k, x + j * k, k, tokens, k, out);
+            dot_rows(DType::F32, wr + b * k, xs + j * k, k, tokens, k, out);
             for (size_t a = 0; a < tokens; ++a) store(j + a, i + b, out[a]);
           }
         }
