@@ -6,6 +6,7 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "host/cpu/dot.cpp"
+#include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -42,6 +43,10 @@ HWY_INLINE float scalar(const T* w, size_t c) {
   }
 }
 
+// How far ahead of its loads a decode dot asks for the weight's bytes: the hardware
+// prefetchers stop at 4 KB pages, and a mapped file's pages are 4 KB.
+constexpr size_t kPrefetchBytes = 1024;
+
 // N inputs against one row, two accumulators each (FMA latency).
 template <size_t N, typename T>
 HWY_INLINE void dot_n(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t stride, size_t k,
@@ -55,6 +60,7 @@ HWY_INLINE void dot_n(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size
     // Decode: four loads in flight per step keep a core's share of the memory busy.
     hn::Vec<decltype(df)> a2 = hn::Zero(df), a3 = hn::Zero(df);
     for (; c + 4 * L <= k; c += 4 * L) {
+      hwy::Prefetch(reinterpret_cast<const char*>(w + c) + kPrefetchBytes);
       a0[0] = hn::MulAdd(load_widened(df, w, c), hn::LoadU(df, x + c), a0[0]);
       a1[0] = hn::MulAdd(load_widened(df, w, c + L), hn::LoadU(df, x + c + L), a1[0]);
       a2 = hn::MulAdd(load_widened(df, w, c + 2 * L), hn::LoadU(df, x + c + 2 * L), a2);
@@ -64,6 +70,7 @@ HWY_INLINE void dot_n(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size
     a1[0] = hn::Add(a1[0], a3);
   }
   for (; c + 2 * L <= k; c += 2 * L) {
+    if constexpr (N > 1) hwy::Prefetch(reinterpret_cast<const char*>(w + c) + kPrefetchBytes);
     const auto w0 = load_widened(df, w, c), w1 = load_widened(df, w, c + L);
     for (size_t j = 0; j < N; ++j) {
       a0[j] = hn::MulAdd(w0, hn::LoadU(df, x + j * stride + c), a0[j]);
@@ -104,6 +111,8 @@ void dot_pair(const T* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t k, fl
   auto a0 = hn::Zero(df), a1 = hn::Zero(df), b0 = hn::Zero(df), b1 = hn::Zero(df);
   size_t c = 0;
   for (; c + 2 * L <= k; c += 2 * L) {
+    hwy::Prefetch(reinterpret_cast<const char*>(w + c) + kPrefetchBytes);
+    hwy::Prefetch(reinterpret_cast<const char*>(w + k + c) + kPrefetchBytes);
     const auto x0 = hn::LoadU(df, x + c), x1 = hn::LoadU(df, x + c + L);
     a0 = hn::MulAdd(load_widened(df, w, c), x0, a0);
     a1 = hn::MulAdd(load_widened(df, w, c + L), x1, a1);
@@ -191,6 +200,7 @@ HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const fl
   for (size_t j = 0; j < N; ++j) acc[0][j] = acc[1][j] = hn::Zero(df);
   const auto low = hn::Set(di, 15);
   for (size_t g = 0; g < k / f.group; ++g) {
+    hwy::Prefetch(codes + g * f.group * f.bits / 8 + kPrefetchBytes);
     const auto zero = hn::Set(df, grp.zero(g));
     hn::Vec<decltype(df)> sum[N];
     for (size_t j = 0; j < N; ++j) sum[j] = hn::Zero(df);
