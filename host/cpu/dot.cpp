@@ -183,55 +183,85 @@ HWY_INLINE RowGroups row_groups(const QuantFormat& f, const std::byte* row, size
   return {scales.data(), zeros, f.zero};
 }
 
+// One group of an integer-coded row (codes - zero) against N inputs: sum[j].
+template <size_t N, unsigned BITS, class DF>
+HWY_INLINE void group_dot(DF df, const uint8_t* HWY_RESTRICT codes, const float* HWY_RESTRICT x,
+                          size_t stride, size_t c0, size_t group, hn::Vec<DF> zero,
+                          hn::Vec<DF>* sum) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  for (size_t j = 0; j < N; ++j) sum[j] = hn::Zero(df);
+  if constexpr (BITS == 8) {
+    for (size_t c = c0; c < c0 + group; c += L) {
+      const auto w = hn::Sub(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(du8, codes + c))), zero);
+      for (size_t j = 0; j < N; ++j)
+        sum[j] = hn::MulAdd(w, hn::LoadU(df, x + j * stride + c), sum[j]);
+    }
+  } else {
+    // A byte holds codes c (low nibble) and c + 1 (high): L bytes cover 2L weights,
+    // whose even and odd inputs split_pairs put L apart within each 32.
+    for (size_t c = c0; c < c0 + group; c += 2 * L) {
+      const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
+      const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, hn::Set(di, 15))), zero);
+      const auto hi = hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero);
+      const size_t even = c / 32 * 32 + (c % 32) / 2;
+      for (size_t j = 0; j < N; ++j) {
+        const float* xj = x + j * stride;
+        sum[j] = hn::MulAdd(hi, hn::LoadU(df, xj + even + 16),
+                            hn::MulAdd(lo, hn::LoadU(df, xj + even), sum[j]));
+      }
+    }
+  }
+}
+
 // N inputs against one integer-coded row: each group's codes become f32, minus the
 // zero, dotted with x into a group sum that the group's scale multiplies. The row's
-// scales are widened once up front and its zeros read in place; consecutive groups
-// go to two accumulators (FMA latency).
-template <size_t N>
+// scales are widened once up front and its zeros read in place; groups go in pairs
+// to two accumulators (FMA latency).
+template <size_t N, unsigned BITS>
 HWY_INLINE void dot_quant_n(const QuantFormat& f, const std::byte* row, const float* x,
                             size_t stride, size_t k, float* out) {
   const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> du8;
-  const size_t L = hn::Lanes(df);
   const auto* codes = reinterpret_cast<const uint8_t*>(row);
   const RowGroups grp = row_groups(f, row, k);
-  hn::Vec<decltype(df)> acc[2][N];
-  for (size_t j = 0; j < N; ++j) acc[0][j] = acc[1][j] = hn::Zero(df);
-  const auto low = hn::Set(di, 15);
-  for (size_t g = 0; g < k / f.group; ++g) {
-    hwy::Prefetch(codes + g * f.group * f.bits / 8 + kPrefetchBytes);
-    const auto zero = hn::Set(df, grp.zero(g));
-    hn::Vec<decltype(df)> sum[N];
-    for (size_t j = 0; j < N; ++j) sum[j] = hn::Zero(df);
-    const size_t c0 = g * f.group;
-    if (f.bits == 8) {
-      for (size_t c = c0; c < c0 + f.group; c += L) {
-        const auto w =
-            hn::Sub(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(du8, codes + c))), zero);
-        for (size_t j = 0; j < N; ++j)
-          sum[j] = hn::MulAdd(w, hn::LoadU(df, x + j * stride + c), sum[j]);
-      }
-    } else {
-      // A byte holds codes c (low nibble) and c + 1 (high): L bytes cover 2L weights,
-      // whose even and odd inputs split_pairs put L apart within each 32.
-      for (size_t c = c0; c < c0 + f.group; c += 2 * L) {
-        const auto b = hn::PromoteTo(di, hn::LoadU(du8, codes + c / 2));
-        const auto lo = hn::Sub(hn::ConvertTo(df, hn::And(b, low)), zero);
-        const auto hi = hn::Sub(hn::ConvertTo(df, hn::ShiftRight<4>(b)), zero);
-        const size_t even = c / 32 * 32 + (c % 32) / 2;
-        for (size_t j = 0; j < N; ++j) {
-          const float* xj = x + j * stride;
-          sum[j] = hn::MulAdd(hi, hn::LoadU(df, xj + even + 16),
-                              hn::MulAdd(lo, hn::LoadU(df, xj + even), sum[j]));
-        }
-      }
+  const size_t groups = k / f.group, bytes = f.group * BITS / 8;
+  hn::Vec<decltype(df)> acc0[N], acc1[N], s0[N], s1[N];
+  for (size_t j = 0; j < N; ++j) acc0[j] = acc1[j] = hn::Zero(df);
+  size_t g = 0;
+  for (; g + 2 <= groups; g += 2) {
+    hwy::Prefetch(codes + g * bytes + kPrefetchBytes);
+    group_dot<N, BITS>(df, codes, x, stride, g * f.group, f.group, hn::Set(df, grp.zero(g)), s0);
+    group_dot<N, BITS>(df, codes, x, stride, (g + 1) * f.group, f.group,
+                       hn::Set(df, grp.zero(g + 1)), s1);
+    const auto a0 = hn::Set(df, grp.scale[g]), a1 = hn::Set(df, grp.scale[g + 1]);
+    for (size_t j = 0; j < N; ++j) {
+      acc0[j] = hn::MulAdd(a0, s0[j], acc0[j]);
+      acc1[j] = hn::MulAdd(a1, s1[j], acc1[j]);
     }
-    const auto scale = hn::Set(df, grp.scale[g]);
-    for (size_t j = 0; j < N; ++j) acc[g & 1][j] = hn::MulAdd(scale, sum[j], acc[g & 1][j]);
+  }
+  if (g < groups) {
+    group_dot<N, BITS>(df, codes, x, stride, g * f.group, f.group, hn::Set(df, grp.zero(g)), s0);
+    const auto a0 = hn::Set(df, grp.scale[g]);
+    for (size_t j = 0; j < N; ++j) acc0[j] = hn::MulAdd(a0, s0[j], acc0[j]);
   }
   for (size_t j = 0; j < N; ++j)
-    out[j] = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc[0][j], acc[1][j])));
+    out[j] = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0[j], acc1[j])));
+}
+
+template <unsigned BITS>
+void dot_quant_bits(const QuantFormat& f, const std::byte* row, const float* x, size_t stride,
+                    size_t inputs, size_t k, float* out) {
+  switch (inputs) {
+    case 1:
+      return dot_quant_n<1, BITS>(f, row, x, stride, k, out);
+    case 2:
+      return dot_quant_n<2, BITS>(f, row, x, stride, k, out);
+    case 3:
+      return dot_quant_n<3, BITS>(f, row, x, stride, k, out);
+    default:
+      return dot_quant_n<4, BITS>(f, row, x, stride, k, out);
+  }
 }
 
 // One integer-coded row as f32 (scale x (code - zero)); 4-bit rows in split_pairs
@@ -269,16 +299,8 @@ void DequantIntRow(const QuantFormat& f, const std::byte* row, size_t k, float* 
 
 void DotQuantRows(const QuantFormat& f, const std::byte* row, const float* x, size_t stride,
                   size_t inputs, size_t k, float* out) {
-  switch (inputs) {
-    case 1:
-      return dot_quant_n<1>(f, row, x, stride, k, out);
-    case 2:
-      return dot_quant_n<2>(f, row, x, stride, k, out);
-    case 3:
-      return dot_quant_n<3>(f, row, x, stride, k, out);
-    default:
-      return dot_quant_n<4>(f, row, x, stride, k, out);
-  }
+  if (f.bits == 8) return dot_quant_bits<8>(f, row, x, stride, inputs, k, out);
+  return dot_quant_bits<4>(f, row, x, stride, inputs, k, out);
 }
 
 void DotTile4(const float* HWY_RESTRICT w, const float* HWY_RESTRICT x, size_t stride, size_t k,
