@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer]   (default: all)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [cpu-sweep]   (default: all but cpu-sweep)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -180,7 +180,7 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu || has cpu-peer; then
+if has cpu || has cpu-peer || has cpu-sweep; then
   # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
   # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
   # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
@@ -231,5 +231,36 @@ if has cpu-peer; then
   stamp "== llama.cpp, $ngl layers on the GPU (as vkllm's map), then all on the CPU"
   timeout 200 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 128 -n 32 -r 2 -ngl "$ngl" 2>&1 | grep -E "pp128|tg32|error"
   timeout 200 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 16 -n 8 -r 2 -ngl 0 2>&1 | grep -E "pp16|tg8|error"
+  stamp "done"
+fi
+
+if has cpu-sweep; then
+  # The issue's table: 0, 8, 16 and 32 of the 32 layers on the CPU (the last ones;
+  # the final norm and lm_head with them), the same map for vkllm (--device-map
+  # FILE.json) and transformers (device_map=, accelerate's offload), and llama.cpp
+  # with as many layers on the GPU (-ngl; it keeps the first ones on the CPU).
+  # Prefill 512 and decode 32, one timed run after a warm-up each.
+  CPU_LAYERS=${CPU_LAYERS:-0 8 16 32}
+  [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
+  export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
+  [ -f /tmp/l8b.gguf ] || (cd /tmp/kit/py && timeout 300 python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
+  stamp "GGUF written"
+  for n in $CPU_LAYERS; do
+    python3 -c "
+import json
+n = $n; gpu = 32 - n
+m = {'model.embed_tokens': 0, 'model.rotary_emb': 0}
+m.update({f'model.layers.{i}': (0 if i < gpu else 'cpu') for i in range(32)})
+m['model.norm'] = m['lm_head'] = 'cpu' if n else 0
+json.dump(m, open('/tmp/map$n.json', 'w'))"
+    stamp "== $n layers on the CPU: vkllm"
+    timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 32 -r 1 --ctx 1024 --device-map /tmp/map$n.json --json > "$OUT"/sweep_vkllm_$n.json 2> /tmp/sweep_vkllm_$n.err || tail -2 /tmp/sweep_vkllm_$n.err
+    python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+    stamp "== $n: llama.cpp -ngl $((n ? 32 - n : 99))"
+    timeout 150 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 512 -n 32 -r 1 -ngl $((n ? 32 - n : 99)) 2>&1 | grep -E "pp512|tg32|error"
+    stamp "== $n: transformers"
+    timeout 150 python3 benchmarks/device/hf_offload.py /tmp/l8b --map /tmp/map$n.json --prompt 512 --gen 16 2>&1 | grep -v -i warn | tail -1
+  done
   stamp "done"
 fi

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <vector>
 
 #include "engine/base/error.h"
 #include "engine/kernels/elementwise.h"
@@ -262,6 +263,40 @@ void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,
       [a = cpu_attention(key, shape)](cpu::Cpu&, auto in, auto out) {
         cpu::kv_append(a, f32(in[0]), f32(in[1]), u32(in[2]), out[0], out[1]);
       });
+}
+
+TensorId rope_append(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,
+                     const kernels::AttentionShape& shape, uint32_t rot, TensorId q, TensorId k,
+                     TensorId v, TensorId positions, TensorId cos, TensorId sin, TensorId k_cache,
+                     TensorId v_cache) {
+  const Tensor &qt = g.tensor(q), &kt = g.tensor(k), &vt = g.tensor(v);
+  const uint64_t qrow = uint64_t(shape.heads) * shape.head_dim,
+                 krow = uint64_t(shape.kv_heads) * shape.head_dim;
+  if (qt.elements() != shape.tokens * qrow || kt.elements() != shape.tokens * krow ||
+      vt.elements() != kt.elements())
+    fail(
+        "graph: rope_append '{}': q '{}', k '{}' and v '{}' hold {}, {} and {} values, {} tokens "
+        "of {} and {} expected",
+        name, qt.name, kt.name, vt.name, qt.elements(), kt.elements(), vt.elements(), shape.tokens,
+        qrow, krow);
+  const uint32_t rope_rows = uint32_t(g.tensor(cos).shape[0]);
+  TensorId y = g.activation(std::move(name), DType::F32, qt.shape);
+  g.op(
+      "rope_append", {q, k, v, positions, cos, sin}, {y, k_cache, v_cache},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::rope_append(s, key, shape, rot, rope_rows, in[0], in[1], in[2], in[3], in[4],
+                             in[5], out[0], out[1], out[2]);
+      },
+      [=, a = cpu_attention(key, shape)](cpu::Cpu& c, auto in, auto out) {
+        const uint32_t* pos = u32(in[3]);
+        cpu::rope(c, f32(in[0]), pos, f32(in[4]), f32(in[5]), f32(out[0]), shape.tokens,
+                  shape.heads, shape.head_dim, rot, rope_rows);
+        std::vector<float> kr(shape.tokens * krow);
+        cpu::rope(c, f32(in[1]), pos, f32(in[4]), f32(in[5]), kr.data(), shape.tokens,
+                  shape.kv_heads, shape.head_dim, rot, rope_rows);
+        cpu::kv_append(a, kr.data(), f32(in[2]), pos, out[1], out[2]);
+      });
+  return y;
 }
 
 TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,

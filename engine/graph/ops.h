@@ -51,6 +51,14 @@ void kv_append(GraphBuilder& g, const kernels::AttentionKey& key,
                const kernels::AttentionShape& shape, TensorId k, TensorId v, TensorId positions,
                TensorId k_cache, TensorId v_cache);
 
+// rope of q (into a new tensor `name`, returned) and of k, then kv_append of the
+// rotated k and v: the three ops above in one kernel. rot and the cos/sin tables
+// as rope takes them; heads, kv_heads and head_dim from `shape`.
+TensorId rope_append(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,
+                     const kernels::AttentionShape& shape, uint32_t rot, TensorId q, TensorId k,
+                     TensorId v, TensorId positions, TensorId cos, TensorId sin, TensorId k_cache,
+                     TensorId v_cache);
+
 // [tokens, heads * head_dim]: prefill attention, or split-K decode attention
 // (with its scratch as intermediates) when `decode`.
 TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKey& key,

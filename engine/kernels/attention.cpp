@@ -45,6 +45,29 @@ void kv_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& sha
   s.dispatch(p, {k, v, places, k_cache, v_cache}, push, g.x, g.y);
 }
 
+void rope_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape, uint32_t rot,
+                 uint32_t rope_rows, const vk::BufferRange& q, const vk::BufferRange& k,
+                 const vk::BufferRange& v, const vk::BufferRange& places,
+                 const vk::BufferRange& cos_table, const vk::BufferRange& sin_table,
+                 const vk::BufferRange& q_out, const vk::BufferRange& k_cache,
+                 const vk::BufferRange& v_cache) {
+  static constexpr ShaderId shaders[] = {ShaderId::rope_append_f16, ShaderId::rope_append_f32};
+  check_shape(shape, "rope_append");
+  if (rot == 0 || rot % 2 || rot > shape.head_dim)
+    fail("rope_append: rotary dimension {} must be even and at most head_dim {}", rot,
+         shape.head_dim);
+  if (rope_rows == 0) fail("rope_append: the cos/sin table has no rows");
+  constexpr uint32_t wg = 256;
+  const auto& p = s.device().pipelines().get(
+      {.shader = shaders[cache_index(key, "rope_append")], .bindings = 9, .workgroup = wg});
+  struct {
+    uint32_t tokens, heads, kv_heads, head_dim, rot, rope_rows, max_pos;
+  } push{shape.tokens, shape.heads, shape.kv_heads, shape.head_dim, rot, rope_rows, shape.max_pos};
+  const uint64_t n = uint64_t(shape.tokens) * (shape.heads + shape.kv_heads) * shape.head_dim;
+  Grid g = grid_for((n + wg - 1) / wg);
+  s.dispatch(p, {q, k, v, places, cos_table, sin_table, q_out, k_cache, v_cache}, push, g.x, g.y);
+}
+
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,
                        const vk::BufferRange& v_cache, const vk::BufferRange& places,

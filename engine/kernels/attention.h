@@ -48,6 +48,17 @@ void kv_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& sha
                const vk::BufferRange& k, const vk::BufferRange& v, const vk::BufferRange& places,
                const vk::BufferRange& k_cache, const vk::BufferRange& v_cache);
 
+// The rotary embedding of q and k (kernels::rope's, `rot` dimensions of each head,
+// from cos/sin tables [rope_rows, rot / 2]) and the append of the rotated k and v
+// in one dispatch: q [tokens, heads, head_dim] is rotated into q_out, k and v are
+// stored as kv_append stores them.
+void rope_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape, uint32_t rot,
+                 uint32_t rope_rows, const vk::BufferRange& q, const vk::BufferRange& k,
+                 const vk::BufferRange& v, const vk::BufferRange& places,
+                 const vk::BufferRange& cos_table, const vk::BufferRange& sin_table,
+                 const vk::BufferRange& q_out, const vk::BufferRange& k_cache,
+                 const vk::BufferRange& v_cache);
+
 // Prefill: every query of the chunk against the cache, tiled with online softmax.
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,

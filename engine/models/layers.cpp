@@ -34,10 +34,6 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) 
   const uint32_t heads = uint32_t(c.num_heads), kv_heads = uint32_t(c.num_kv_heads);
   const uint32_t hd = uint32_t(c.head_dim), rot = uint32_t(c.rope(il).rotary_dim);
   TensorId pos = f.places();  // rope reads the positions, attention the cache rows too
-  q = ops::rope(f.g, Forward::name("q_rope", il), q, pos, f.rope_cos(il), f.rope_sin(il), heads, hd,
-                rot);
-  k = ops::rope(f.g, Forward::name("k_rope", il), k, pos, f.rope_cos(il), f.rope_sin(il), kv_heads,
-                hd, rot);
   const kernels::AttentionKey key{f.shape.cache};
   const kernels::AttentionShape shape{.tokens = f.shape.tokens,
                                       .heads = heads,
@@ -48,7 +44,15 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) 
                                       .scale = float(c.attention_scale),
                                       .softcap = float(c.attn_logit_softcapping)};
   TensorId kc = f.k_cache(il), vc = f.v_cache(il);
-  ops::kv_append(f.g, key, shape, k, v, pos, kc, vc);
+  const std::string q_name = Forward::name("q_rope", il), k_name = Forward::name("k_rope", il);
+  if (f.g.kept(k_name)) {  // --dump asks for the rotated keys: rope k on its own
+    q = ops::rope(f.g, q_name, q, pos, f.rope_cos(il), f.rope_sin(il), heads, hd, rot);
+    k = ops::rope(f.g, k_name, k, pos, f.rope_cos(il), f.rope_sin(il), kv_heads, hd, rot);
+    ops::kv_append(f.g, key, shape, k, v, pos, kc, vc);
+  } else {
+    q = ops::rope_append(f.g, q_name, key, shape, rot, q, k, v, pos, f.rope_cos(il), f.rope_sin(il),
+                         kc, vc);
+  }
   return ops::attention(f.g, Forward::name("attn", il), key, shape, f.shape.decode, q, kc, vc, pos);
 }
 

@@ -18,7 +18,7 @@ namespace vkllm::vk {
 // Every kernel binds `bindings` storage buffers (0..n-1) through push descriptors
 // and takes at most kPushConstantBytes of push constants.
 constexpr uint32_t kPushConstantBytes = 128;
-constexpr uint32_t kMaxBindings = 8;
+constexpr uint32_t kMaxBindings = 12;  // maxPushDescriptors is at least 32
 
 struct PipelineKey {
   ShaderId shader{};

@@ -114,6 +114,10 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     cases.push_back(kv_append_case(rng, c, 13, 3, 64, 7));
     cases.push_back(kv_append_case(rng, c, 14, 2, 128, 0));
     cases.push_back(kv_append_case(rng, c, 11, 2, 24, 30, 3));  // a batched step
+    cases.push_back(rope_append_case(rng, c, 1, 1, 1, 2, 2, 0));
+    cases.push_back(rope_append_case(rng, c, 7, 8, 2, 64, 64, 40));
+    cases.push_back(rope_append_case(rng, c, 13, 6, 3, 96, 48, 5));      // partial rotation
+    cases.push_back(rope_append_case(rng, c, 5, 4, 1, 128, 128, 9, 3));  // a batched step
   }
   using A = AttentionCaseShape;
   const A attention[] = {

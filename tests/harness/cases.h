@@ -91,6 +91,11 @@ struct AttentionCaseShape {
 // sequences > 1: token t goes to sequence t % sequences of a cache of that many.
 OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,
                       size_t head_dim, uint32_t first_pos, size_t sequences = 1);
+// rope of q and k and the append of k and v in one kernel (kernels::rope_append):
+// partial rotation where rot < head_dim, positions in any order.
+OpCase rope_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t heads,
+                        size_t kv_heads, size_t head_dim, size_t rot, uint32_t first_pos,
+                        size_t sequences = 1);
 // with_append (one sequence only): the launch appends this chunk (and the previous
 // one) first.
 OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bool with_append);

@@ -5,8 +5,11 @@
 #include <cstring>
 #include "engine/base/error.h"
 #include "engine/kernels/attention.h"
+#include "engine/runtime/rope_table.h"
 #include "host/cpu/attention.h"
+#include "host/cpu/layers.h"
 #include "host/reference/attention.h"
+#include "host/reference/layers.h"
 #include "tests/harness/cases.h"
 
 namespace vkllm::harness {
@@ -138,6 +141,87 @@ OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_h
   };
   c.max_nmse = 0;  // one rounding to the cache type, as the reference does it
   c.bytes = double(tokens * row * 2 * (4 + dtype_size(cache)));
+  c.write_bound = true;
+  return c;
+}
+
+OpCase rope_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t heads,
+                        size_t kv_heads, size_t head_dim, size_t rot, uint32_t first_pos,
+                        size_t sequences) {
+  OpCase c;
+  c.op = "rope_append";
+  c.shape =
+      fmt::format("{} tokens={} heads={}/{} head_dim={} rot={} pos={} sequences={}",
+                  dtype_name(cache), tokens, heads, kv_heads, head_dim, rot, first_pos, sequences);
+  const size_t qrow = heads * head_dim, row = kv_heads * head_dim;
+  const uint32_t max_pos = first_pos + uint32_t(tokens) + kSpareRows;
+  std::vector<double> inv_freq(rot / 2);
+  for (size_t i = 0; i < inv_freq.size(); ++i)
+    inv_freq[i] = std::pow(10000.0, -double(2 * i) / double(rot));
+  const RopeTable table = make_rope_table(inv_freq, max_pos, 1.0);
+  std::vector<uint32_t> pos(tokens);  // a permutation: rows in any order
+  for (size_t t = 0; t < tokens; ++t) pos[t] = first_pos + uint32_t((t * 7) % tokens);
+  if (tokens % 7 == 0) pos = positions(first_pos, tokens);
+  std::vector<uint32_t> base(tokens);
+  for (size_t t = 0; t < tokens; ++t) base[t] = uint32_t(t % sequences) * max_pos;
+  const size_t rows = sequences * max_pos;
+  c.inputs.push_back(random_tensor(rng, DType::F32, tokens * qrow));
+  c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
+  c.inputs.push_back(random_tensor(rng, DType::F32, tokens * row));
+  c.inputs.push_back(HostTensor::from_u32(host::ref::places(pos, base)));
+  HostTensor cos_t(DType::F32, table.cos.size()), sin_t(DType::F32, table.sin.size());
+  for (size_t i = 0; i < table.cos.size(); ++i) {
+    cos_t.set(i, table.cos[i]);
+    sin_t.set(i, table.sin[i]);
+  }
+  c.inputs.push_back(cos_t);
+  c.inputs.push_back(sin_t);
+  c.inputs.push_back(cache_tensor(rng, cache, rows, row, rows));  // earlier contents
+  c.inputs.push_back(cache_tensor(rng, cache, rows, row, rows));
+  c.outputs.push_back({DType::F32, tokens * qrow});
+  c.outputs.push_back({cache, rows * row});
+  c.outputs.push_back({cache, rows * row});
+  const kernels::AttentionShape shape{uint32_t(tokens),
+                                      uint32_t(heads),
+                                      uint32_t(kv_heads),
+                                      uint32_t(head_dim),
+                                      max_pos,
+                                      0,
+                                      1.0f,
+                                      0.0f};
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    s.copy_range(in[6], out[1], in[6].size);
+    s.copy_range(in[7], out[2], in[7].size);
+    s.barrier();
+    kernels::rope_append(s, {cache}, shape, uint32_t(rot), max_pos, in[0], in[1], in[2], in[3],
+                         in[4], in[5], out[0], out[1], out[2]);
+  };
+  // The CPU backend composes its rope and kv_append (graph::ops::rope_append).
+  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+    auto f = [](std::byte* p) { return reinterpret_cast<float*>(p); };
+    const auto* places = reinterpret_cast<const uint32_t*>(in[3]);
+    std::memcpy(out[1], in[6], rows * row * dtype_size(cache));
+    std::memcpy(out[2], in[7], rows * row * dtype_size(cache));
+    host::cpu::rope(cpu, f(in[0]), places, f(in[4]), f(in[5]), f(out[0]), tokens, heads, head_dim,
+                    rot, max_pos);
+    std::vector<float> kr(tokens * row);
+    host::cpu::rope(cpu, f(in[1]), places, f(in[4]), f(in[5]), kr.data(), tokens, kv_heads,
+                    head_dim, rot, max_pos);
+    host::cpu::kv_append(cpu_params(shape, cache), kr.data(), f(in[2]), places, out[1], out[2]);
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    const std::vector<uint32_t> p = in[3].to_u32();
+    const std::vector<uint32_t> at(p.begin(), p.begin() + long(tokens));
+    HostTensor q = host::ref::rope(in[0], at, inv_freq, heads, head_dim, 1.0);
+    HostTensor k = host::ref::rope(in[1], at, inv_freq, kv_heads, head_dim, 1.0);
+    HostTensor kc = in[6], vc = in[7];
+    host::ref::kv_append(kc, vc, k, in[2], p, kv_heads, head_dim, max_pos);
+    return std::vector<HostTensor>{q, kc, vc};
+  };
+  // f32 rotation against double (rope's bound); the caches take one more rounding
+  // to f16, where the reference's double and the kernel's f32 may round apart.
+  c.max_nmse = cache == DType::F16 ? 1e-7 : 1e-11;
+  c.bytes = double(tokens * (qrow * 8 + row * 2 * (4 + dtype_size(cache))));
   c.write_bound = true;
   return c;
 }
