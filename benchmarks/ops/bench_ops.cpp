@@ -47,6 +47,7 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
     for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
       harness::OpCase c = harness::matvec_quant_case(rng, f, n, k, false);
       const std::string shape = c.shape;
+      harness::PerfBuffers buffers = harness::perf_buffers(dev, c);  // one upload for all tunings
       for (uint32_t vec : {1u, 2u, 4u})
         for (uint32_t wg : {128u, 256u})
           for (uint32_t rows : {2u, 4u, 8u})
@@ -68,7 +69,7 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
                             r.message.c_str());
               c.launch = launch(n, k);
               c.shape = shape + tuned;
-              add(c);
+              add(c, &buffers);
             }
     }
 }
@@ -118,9 +119,9 @@ int main(int argc, char** argv) {
     }
     // Each case is timed as it is made and then dropped (sweep inputs are large).
     std::regex re(filter);
-    auto add = [&](const harness::OpCase& c) {
+    auto add = [&](const harness::OpCase& c, harness::PerfBuffers* buffers = nullptr) {
       if (!std::regex_search(c.op + " " + c.shape, re)) return;
-      auto p = harness::measure(dev, c, reps);
+      auto p = buffers ? harness::measure(dev, c, *buffers, reps) : harness::measure(dev, c, reps);
       double frac = p.gbs / (c.write_bound ? ceil.copy_gbs : ceil.read_gbs);
       out["cases"].push_back({{"op", c.op},
                               {"shape", c.shape},

@@ -72,9 +72,20 @@ struct PerfResult {
   double tflops = 0;  // flops / median time
 };
 
-// Times `reps` dispatches of the case after a warm-up submission, rotating over copies
-// of the inputs that outgrow the last-level cache; inputs are not checked.
+// A case's inputs on the device, in enough copies that dispatches rotating over
+// them outgrow the last-level cache, and its outputs.
+struct PerfBuffers {
+  std::vector<vk::Buffer> owned;
+  std::vector<std::vector<vk::BufferRange>> inputs;  // [copy][input]
+  std::vector<vk::BufferRange> outputs;
+};
+PerfBuffers perf_buffers(vk::Device& device, const OpCase& c);
+
+// Times `reps` dispatches of the case after a warm-up submission, rotating over
+// copies of its inputs; inputs are not checked. The second form reuses buffers made
+// for a case of the same inputs (a sweep over launches).
 PerfResult measure(vk::Device& device, const OpCase& c, int reps = 20);
+PerfResult measure(vk::Device& device, const OpCase& c, PerfBuffers& buffers, int reps = 20);
 
 // Times `reps` calls of the case's CPU kernel after a warm-up call (host clock).
 PerfResult measure_cpu(host::cpu::Cpu& cpu, const OpCase& c, int reps = 20);
