@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [cpu-sweep]   (default: all but cpu-sweep)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [cpu-sweep]   (default: all but gpu-now and cpu-sweep)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -149,7 +149,7 @@ if has peer-quant; then
   # llama.cpp on the same 8B-shaped weights: GGUF bf16, Q8_0 and Q4_0 (../shared/peers).
   [ -d /tmp/kit ] || tar xJf "$DATA"/llama.cpp-kit.tar.xz -C /tmp
   export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
-  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
+  tar xJf "$DATA"/llama3-tok.tar.xz -C /tmp && cp /tmp/llama3/tokenizer*.json /tmp/llama3/special_tokens_map.json /tmp/l8b/
   (cd /tmp/kit/py && python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
   for t in Q8_0 Q4_0; do /tmp/kit/bin/llama-quantize /tmp/l8b.gguf /tmp/l8b.$t.gguf $t 16 > /dev/null 2>&1 || echo "quantize $t failed"; done
   for m in l8b.Q8_0 l8b.Q4_0; do
@@ -180,7 +180,7 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu || has cpu-peer || has cpu-sweep; then
+if has cpu || has cpu-peer || has gpu-now || has cpu-sweep; then
   # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
   # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
   # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
@@ -224,7 +224,7 @@ fi
 if has cpu-peer; then
   [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
   export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
-  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
+  tar xJf "$DATA"/llama3-tok.tar.xz -C /tmp && cp /tmp/llama3/tokenizer*.json /tmp/llama3/special_tokens_map.json /tmp/l8b/
   [ -f /tmp/l8b.gguf ] || (cd /tmp/kit/py && python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
   stamp "GGUF written"
   ngl=$(/tmp/cpubin/vkllm inspect /tmp/l8b $split --ctx 1024 --json | python3 -c "import json,sys;m=json.load(sys.stdin)['device_map'];print(sum(1 for k,v in m.items() if k.startswith('model.layers.') and v==0))")
@@ -234,18 +234,35 @@ if has cpu-peer; then
   stamp "done"
 fi
 
+if has gpu-now; then
+  # On the GPU alone: what a kernel in a chain of dependent ones costs, the quantized
+  # and bf16 matvecs, and the 8B's prefill and decode at bf16, q4 and q8; with OLD=1
+  # also an earlier build's vkllm (QBIN/q.tar.xz: vkllm-old; builds before 2796e98
+  # loop forever in `bench` on a GPU).
+  QBIN=${QBIN:-.gpubin}
+  [ -n "${OLD:-}" ] && mkdir -p /tmp/qbin && tar xJf "$QBIN"/q.tar.xz -C /tmp/qbin
+  stamp "== vkllm-bench-ops (this build)"
+  /tmp/cpubin/vkllm-bench-ops --filter "matvec" 2>&1 | grep -E "ceilings|dispatch|matvec" | tee "$OUT"/ops_new.txt
+  for v in new ${OLD:+old}; do
+    bin=/tmp/cpubin/vkllm; [ $v = old ] && bin=/tmp/qbin/vkllm-old
+    for q in bf16 q4 $([ $v = new ] && echo q8); do
+      flags=""; [ $q = bf16 ] || flags="--quant $q"
+      stamp "== vkllm ($v) $q on the GPU"
+      timeout 100 $bin bench -m /tmp/l8b -p 512 -n 64 -r 2 --ctx 1024 $flags --json > "$OUT"/gpu_${v}_$q.json 2> /dev/null
+      python3 -c "import json;t=json.load(open('$OUT/gpu_${v}_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+    done
+  done
+fi
+
 if has cpu-sweep; then
   # The issue's table: 0, 8, 16 and 32 of the 32 layers on the CPU (the last ones;
   # the final norm and lm_head with them), the same map for vkllm (--device-map
   # FILE.json) and transformers (device_map=, accelerate's offload), and llama.cpp
   # with as many layers on the GPU (-ngl; it keeps the first ones on the CPU).
-  # Prefill 512 and decode 32, one timed run after a warm-up each.
+  # Prefill 512 and decode (vkllm and llama.cpp 16 tokens, one timed run after a
+  # warm-up; transformers 8). One engine at a time over the splits, so that a call
+  # cut at the device's limit keeps whole rows; SWEEP_ENGINES picks them.
   CPU_LAYERS=${CPU_LAYERS:-0 8 16 32}
-  [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
-  export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
-  cp "$DATA"/models/llama-3.1-8b/tokenizer* /tmp/l8b/ 2>/dev/null
-  [ -f /tmp/l8b.gguf ] || (cd /tmp/kit/py && timeout 300 python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
-  stamp "GGUF written"
   for n in $CPU_LAYERS; do
     python3 -c "
 import json
@@ -254,13 +271,33 @@ m = {'model.embed_tokens': 0, 'model.rotary_emb': 0}
 m.update({f'model.layers.{i}': (0 if i < gpu else 'cpu') for i in range(32)})
 m['model.norm'] = m['lm_head'] = 'cpu' if n else 0
 json.dump(m, open('/tmp/map$n.json', 'w'))"
-    stamp "== $n layers on the CPU: vkllm"
-    timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 32 -r 1 --ctx 1024 --device-map /tmp/map$n.json --json > "$OUT"/sweep_vkllm_$n.json 2> /tmp/sweep_vkllm_$n.err || tail -2 /tmp/sweep_vkllm_$n.err
-    python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
-    stamp "== $n: llama.cpp -ngl $((n ? 32 - n : 99))"
-    timeout 150 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 512 -n 32 -r 1 -ngl $((n ? 32 - n : 99)) 2>&1 | grep -E "pp512|tg32|error"
-    stamp "== $n: transformers"
-    timeout 150 python3 benchmarks/device/hf_offload.py /tmp/l8b --map /tmp/map$n.json --prompt 512 --gen 16 2>&1 | grep -v -i warn | tail -1
+  done
+  for engine in ${SWEEP_ENGINES:-vkllm hf llama}; do
+    for n in $CPU_LAYERS; do
+      case $engine in
+      vkllm)
+        stamp "== $n layers on the CPU: vkllm"
+        timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --device-map /tmp/map$n.json --json > "$OUT"/sweep_vkllm_$n.json 2> /tmp/sweep_vkllm_$n.err || tail -2 /tmp/sweep_vkllm_$n.err
+        python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+        ;;
+      hf)
+        stamp "== $n layers on the CPU: transformers"
+        timeout 150 python3 benchmarks/device/hf_offload.py /tmp/l8b --map /tmp/map$n.json --prompt 512 --gen 8 2>&1 | grep -v -i warn | tail -1
+        ;;
+      llama)
+        [ -d /tmp/kit ] || tar xJf "$CPUBIN"/llama.cpp-kit.tar.xz -C /tmp
+        export LD_LIBRARY_PATH=/tmp/kit/bin PYTHONPATH=/tmp/kit/py/gguf-py
+        if [ ! -f /tmp/l8b.gguf ]; then
+          # The converter needs the folder's tokenizer: Llama 3's (DATA/llama3-tok.tar.xz).
+          tar xJf "$DATA"/llama3-tok.tar.xz -C /tmp && cp /tmp/llama3/tokenizer*.json /tmp/llama3/special_tokens_map.json /tmp/l8b/
+          (cd /tmp/kit/py && timeout 300 python3 convert_hf_to_gguf.py /tmp/l8b --outtype bf16 --outfile /tmp/l8b.gguf > /tmp/convert.log 2>&1) || tail -3 /tmp/convert.log
+          stamp "GGUF written"
+        fi
+        stamp "== $n layers on the CPU: llama.cpp -ngl $((n ? 32 - n : 99))"
+        timeout 150 /tmp/kit/bin/llama-bench -m /tmp/l8b.gguf -p 512 -n 16 -r 1 -ngl $((n ? 32 - n : 99)) 2>&1 | grep -E "pp512|tg16|error"
+        ;;
+      esac
+    done
   done
   stamp "done"
 fi

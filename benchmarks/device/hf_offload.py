@@ -21,7 +21,7 @@ else:
     placement = dict(device_map="auto", max_memory={0: a.gpu, "cpu": "100GiB"})
 model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.bfloat16, **placement)
 placed = {}
-for v in model.hf_device_map.values():
+for v in getattr(model, "hf_device_map", {"": 0}).values():  # unset when all on one device
     placed[str(v)] = placed.get(str(v), 0) + 1
 vocab = model.config.vocab_size
 ids = torch.randint(100, vocab - 1, (1, a.prompt), device="cuda")

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "engine/base/log.h"
+#include "engine/kernels/quant.h"
 #include "engine/vulkan/context.h"
 #include "tests/harness/cases.h"
 
@@ -37,13 +38,49 @@ int run_checks(vk::Context& ctx, const std::string& filter) {
   return failed || ctx.validation_messages() ? 1 : 0;
 }
 
+// The quantized matvec's tunings at the 8B shapes (one set of weights each), every
+// tuning first checked against the reference where its steps do not divide k.
+template <class Add>
+void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
+  using kernels::QuantMatvecTuning;
+  for (const QuantFormat& f : {quant_q8(), quant_q4()})
+    for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
+      harness::OpCase c = harness::matvec_quant_case(rng, f, n, k, false);
+      const std::string shape = c.shape;
+      harness::PerfBuffers buffers = harness::perf_buffers(dev, c);  // one upload for all tunings
+      for (uint32_t vec : {1u, 2u, 4u})
+        for (uint32_t wg : {128u, 256u})
+          for (uint32_t rows : {2u, 4u, 8u})
+            for (uint32_t unroll : {1u, 2u, 4u}) {
+              const QuantMatvecTuning t{wg, rows, unroll, vec};
+              auto launch = [t, f](size_t n, size_t k) {
+                return [=](vk::Stream& s, auto in, auto out) {
+                  kernels::matvec_quant(s, f, in[0], in[1], nullptr, out[0], uint32_t(n),
+                                        uint32_t(k), &t);
+                };
+              };
+              const std::string tuned =
+                  fmt::format(" vec={} wg={} rows={} unroll={}", vec, wg, rows, unroll);
+              harness::OpCase small =
+                  harness::matvec_quant_case(rng, f, 2 * rows + 1, 4096 + 96, false);
+              small.launch = launch(2 * rows + 1, 4096 + 96);
+              if (auto r = harness::check(dev, small); !r.ok)
+                std::printf("FAIL %s%s: %s\n", small.shape.c_str(), tuned.c_str(),
+                            r.message.c_str());
+              c.launch = launch(n, k);
+              c.shape = shape + tuned;
+              add(c, &buffers);
+            }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   init_logging("warn");
   CLI::App app{"vkllm-bench-ops: kernel roofline benchmark and device-side op check"};
   std::string device, filter = ".*";
-  bool json = false, check = false, debug = false, sweep = false;
+  bool json = false, check = false, debug = false, sweep = false, sweep_quant = false;
   int reps = 20;
   app.add_option("--device", device, "Device index or name");
   app.add_option("--filter", filter, "Regex over 'op shape'");
@@ -52,6 +89,9 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "Run the correctness cases on this device instead");
   app.add_flag("--sweep", sweep,
                "Also time matvec tunings (workgroup x rows) and matmul subgroup tiles");
+  app.add_flag("--sweep-quant", sweep_quant,
+               "Time the quantized matvec's tunings (words x workgroup x rows x unroll, q8 and q4) "
+               "instead of the perf cases");
   std::vector<std::string> matmul_shapes;
   app.add_option("--matmul", matmul_shapes,
                  "Also time the fp32 matmul kernels (tiled, subgroup) at TxNxK, bf16 weights");
@@ -61,23 +101,34 @@ int main(int argc, char** argv) {
     vk::Context ctx({.device = device, .validation = debug || check});
     if (check) return run_checks(ctx, filter);
     auto& dev = ctx.device();
+    // The cases are made first (seconds on the CPU with the GPU idle), so that the
+    // ceilings' seconds of streaming come right before the first timed case.
+    std::vector<harness::OpCase> cases;
+    if (!sweep_quant) cases = harness::perf_cases(42);
     harness::Ceilings ceil = harness::measure_ceilings(dev);
+    const harness::DispatchCost cost = harness::measure_dispatch_cost(dev);
     nlohmann::json out = {{"device", dev.info().name},
                           {"read_gbs", ceil.read_gbs},
                           {"copy_gbs", ceil.copy_gbs},
+                          {"dependent_dispatch_us", cost.dependent_us},
+                          {"independent_dispatch_us", cost.independent_us},
                           {"cases", nlohmann::json::array()}};
     if (!json) {
       std::printf("device: %s\n", dev.info().name.c_str());
       std::printf("ceilings: streaming read %.0f GB/s, copy (read+write) %.0f GB/s\n",
                   ceil.read_gbs, ceil.copy_gbs);
+      std::printf(
+          "dispatch: %.2f us a kernel in a chain of dependent ones (barrier after each), %.2f us "
+          "without barriers (a 4 KB add each)\n",
+          cost.dependent_us, cost.independent_us);
       std::printf("%-8s %-48s %10s %10s %9s %8s %8s\n", "op", "shape", "median_us", "min_us",
                   "GB/s", "TFLOP/s", "%ceil");
     }
     // Each case is timed as it is made and then dropped (sweep inputs are large).
     std::regex re(filter);
-    auto add = [&](harness::OpCase&& c) {
+    auto add = [&](const harness::OpCase& c, harness::PerfBuffers* buffers = nullptr) {
       if (!std::regex_search(c.op + " " + c.shape, re)) return;
-      auto p = harness::measure(dev, c, reps);
+      auto p = buffers ? harness::measure(dev, c, *buffers, reps) : harness::measure(dev, c, reps);
       double frac = p.gbs / (c.write_bound ? ceil.copy_gbs : ceil.read_gbs);
       out["cases"].push_back({{"op", c.op},
                               {"shape", c.shape},
@@ -95,7 +146,7 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       }
     };
-    for (auto& c : harness::perf_cases(42)) add(std::move(c));
+    for (auto& c : cases) add(c);
     struct Shape {
       size_t t, n, k;
     };
@@ -132,6 +183,7 @@ int main(int argc, char** argv) {
             add(harness::matvec_case(rng, DType::BF16, 4096, 14336, {wg, rows, unroll}));
           }
     }
+    if (sweep_quant) sweep_quant_matvec(dev, rng, add);
     if (json) std::printf("%s\n", out.dump(2).c_str());
     return 0;
   } catch (const std::exception& e) {

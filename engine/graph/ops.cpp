@@ -197,6 +197,40 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
   return y;
 }
 
+bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u) {
+  const Tensor &xt = g.tensor(x), &wt = g.tensor(w), &ut = g.tensor(u);
+  return xt.dtype == DType::F32 && !wt.quant && !ut.quant && wt.dtype == ut.dtype &&
+         wt.dtype != DType::U32 && wt.shape == ut.shape && wt.shape.size() == 2 &&
+         wt.shape[1] == xt.shape.back() && rows_of(xt) <= kernels::kMatvecBatchLimit;
+}
+
+TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
+                      TensorId w, TensorId u) {
+  if (!gated_linear_fits(g, x, w, u))
+    fail(
+        "graph: gated linear '{}': '{}' and '{}' are not two float weights of one shape and "
+        "dtype taking '{}' ({} rows at most)",
+        name, g.tensor(w).name, g.tensor(u).name, g.tensor(x).name, kernels::kMatvecBatchLimit);
+  const auto [t, n, k] = linear_dims(g, name, x, w);
+  const DType wtype = g.tensor(w).dtype;
+  const kernels::MatvecKey key = kernels::matvec_gated_key(wtype, k, act, t);
+  TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  g.op(
+      "matvec_gated", {x, w, u}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::matvec_gated(s, key, in[1], in[2], in[0], out[0], n, k);
+      },
+      // The CPU backend runs the three steps: its products dominate either way.
+      [=](cpu::Cpu& c, auto in, auto out) {
+        std::vector<float> gate(size_t(t) * n), up(size_t(t) * n);
+        cpu::linear(c, {in[1], wtype, {}}, f32(in[0]), nullptr, gate.data(), t, n, k);
+        cpu::linear(c, {in[2], wtype, {}}, f32(in[0]), nullptr, up.data(), t, n, k);
+        cpu::gated(c, act == kernels::Activation::SiLU ? cpu::Gate::SiLU : cpu::Gate::GeluTanh,
+                   gate.data(), up.data(), f32(out[0]), t, n);
+      });
+  return y;
+}
+
 void add_bias(GraphBuilder& g, TensorId x, TensorId b) {
   const Tensor &xt = g.tensor(x), &bt = g.tensor(b);
   const uint32_t n = uint32_t(xt.shape.back()), rows = uint32_t(rows_of(xt));

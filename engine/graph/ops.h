@@ -35,6 +35,13 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
                          TensorId w, TensorId r,
                          kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 
+// act(x W^T) * (x U^T) for a gated MLP's gate (W) and up (U) weights [n, k]: one
+// matvec for the three (gated_linear_fits says when: a few rows of x, float weights
+// of one dtype and shape).
+bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u);
+TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
+                      TensorId w, TensorId u);
+
 // x [rows, n] += b [n], in place.
 void add_bias(GraphBuilder& g, TensorId x, TensorId b);
 

@@ -12,6 +12,14 @@ MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning, uint32_t col
   return {weight, k % per_vec == 0, tuning, false, cols};
 }
 
+MatvecKey matvec_gated_key(DType weight, uint32_t k, Activation act, uint32_t cols) {
+  MatvecKey key = matvec_key(weight, k, {}, cols);
+  key.tuning.rows = std::max(1u, key.tuning.rows / 2);
+  key.gated = true;
+  key.act = act;
+  return key;
+}
+
 namespace {
 
 void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<vk::BufferRange> b,
@@ -20,17 +28,23 @@ void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<
                                        ShaderId::matvec_bf16};
   static constexpr ShaderId residual[] = {
       ShaderId::matvec_residual_f32, ShaderId::matvec_residual_f16, ShaderId::matvec_residual_bf16};
+  static constexpr ShaderId gated[] = {ShaderId::matvec_gated_f32, ShaderId::matvec_gated_f16,
+                                       ShaderId::matvec_gated_bf16};
   if (n == 0 || k == 0) fail("matvec: empty product ({} x {})", n, k);
   if (key.cols == 0 || key.cols > kMaxMatvecCols)
     fail("matvec: {} input vectors; 1..{} are supported", key.cols, kMaxMatvecCols);
   const auto& info = s.device().info();
   uint32_t max_subgroups = key.tuning.workgroup / std::max(1u, info.min_subgroup_size);
   const size_t t = float_type_index(key.weight, "matvec");
-  vk::PipelineKey pk{.shader = key.residual ? residual[t] : plain[t],
-                     .bindings = key.residual ? 4u : 3u,
+  if (key.residual && key.gated) fail("matvec: a key cannot be both residual and gated");
+  vk::PipelineKey pk{.shader = key.gated      ? gated[t]
+                               : key.residual ? residual[t]
+                                              : plain[t],
+                     .bindings = key.residual || key.gated ? 4u : 3u,
                      .workgroup = key.tuning.workgroup,
                      .spec = {key.tuning.rows, key.vectorized ? 1u : 0u,
                               std::max(1u, max_subgroups), key.tuning.unroll, key.cols}};
+  if (key.gated) pk.spec[5] = key.act == Activation::SiLU ? 0u : 1u;  // ACT
   const auto& p = s.device().pipelines().get(pk);
   struct {
     uint32_t n, k;
@@ -43,7 +57,7 @@ void dispatch_matvec(vk::Stream& s, const MatvecKey& key, std::initializer_list<
 
 void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
             const vk::BufferRange& y, uint32_t n, uint32_t k) {
-  if (key.residual) fail("matvec: a residual key needs matvec_residual");
+  if (key.residual || key.gated) fail("matvec: a residual or gated key needs its own call");
   dispatch_matvec(s, key, {w, x, y}, n, k);
 }
 
@@ -52,6 +66,13 @@ void matvec_residual(vk::Stream& s, const MatvecKey& key, const vk::BufferRange&
                      uint32_t n, uint32_t k) {
   if (!key.residual) fail("matvec_residual: the key has no residual");
   dispatch_matvec(s, key, {w, x, y, r}, n, k);
+}
+
+void matvec_gated(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w,
+                  const vk::BufferRange& u, const vk::BufferRange& x, const vk::BufferRange& y,
+                  uint32_t n, uint32_t k) {
+  if (!key.gated) fail("matvec_gated: the key is not gated");
+  dispatch_matvec(s, key, {w, x, y, u}, n, k);
 }
 
 }  // namespace vkllm::kernels

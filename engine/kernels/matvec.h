@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/base/dtype.h"
+#include "engine/kernels/activation.h"
 #include "engine/vulkan/stream.h"
 
 namespace vkllm::kernels {
@@ -24,6 +25,8 @@ struct MatvecKey {
   MatvecTuning tuning;
   bool residual = false;  // y = W x + r (matvec_residual)
   uint32_t cols = 1;      // input vectors, at most kMaxMatvecCols
+  bool gated = false;     // y = act(W x) * (U x) (matvec_gated)
+  Activation act = Activation::SiLU;
 };
 
 // Up to this many vectors the linear layers of a step take the batched matvec;
@@ -35,6 +38,9 @@ constexpr uint32_t kMatvecBatchLimit = 4;
 constexpr uint32_t kMaxMatvecCols = 8;
 
 MatvecKey matvec_key(DType weight, uint32_t k, MatvecTuning tuning = {}, uint32_t cols = 1);
+// The key of matvec_gated: each workgroup reads rows of two weights, so half the rows
+// of matvec_key's keep as many loads in flight.
+MatvecKey matvec_gated_key(DType weight, uint32_t k, Activation act, uint32_t cols = 1);
 
 void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const vk::BufferRange& x,
             const vk::BufferRange& y, uint32_t n, uint32_t k);
@@ -44,5 +50,12 @@ void matvec(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w, const
 void matvec_residual(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w,
                      const vk::BufferRange& x, const vk::BufferRange& r, const vk::BufferRange& y,
                      uint32_t n, uint32_t k);
+
+// y = act(W x) * (U x): a gated MLP's gate (W) and up (U) projections, both [n, k] of
+// one dtype, and its activation in one pass (a decode step saves the activation's
+// dispatch and a dependent barrier). key.gated.
+void matvec_gated(vk::Stream& s, const MatvecKey& key, const vk::BufferRange& w,
+                  const vk::BufferRange& u, const vk::BufferRange& x, const vk::BufferRange& y,
+                  uint32_t n, uint32_t k);
 
 }  // namespace vkllm::kernels

@@ -32,21 +32,33 @@ void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what) {
          k);
 }
 
+QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t, uint32_t k) {
+  const uint32_t per_load = 4 * (32 / f.bits);  // codes in 4 words
+  const uint32_t loads = k / per_load;          // per row
+  return {.workgroup = loads >= 256 ? 256u : 128u, .rows = 8, .unroll = 1, .vec = 4};
+}
+
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
-                  uint32_t n, uint32_t k) {
+                  uint32_t n, uint32_t k, const QuantMatvecTuning* tuning) {
   check_quant_shape(f, k, "matvec");
   if (n == 0) fail("matvec: empty product ({} x {})", n, k);
-  constexpr uint32_t kWorkgroup = 64, kRows = 4;
+  const QuantMatvecTuning t = tuning ? *tuning : quant_matvec_tuning(f, n, k);
+  if (t.workgroup == 0 || t.rows == 0 || t.unroll == 0 || !(t.vec == 1 || t.vec == 2 || t.vec == 4))
+    fail(
+        "matvec: quantized matvec tuning {} threads x {} rows x {} pieces of {} words: expected "
+        "non-zero counts and 1, 2 or 4 words",
+        t.workgroup, t.rows, t.unroll, t.vec);
   const auto& info = s.device().info();
-  const uint32_t max_subgroups = std::max(1u, kWorkgroup / std::max(1u, info.min_subgroup_size));
-  const vk::PipelineKey pk{.shader = r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant,
-                           .bindings = r ? 4u : 3u,
-                           .workgroup = kWorkgroup,
-                           .spec = {kRows, max_subgroups, spec_format(f), f.group}};
+  const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, info.min_subgroup_size));
+  const vk::PipelineKey pk{
+      .shader = r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant,
+      .bindings = r ? 4u : 3u,
+      .workgroup = t.workgroup,
+      .spec = {t.rows, max_subgroups, spec_format(f), f.group, t.unroll, t.vec}};
   const auto& p = s.device().pipelines().get(pk);
   const QuantPush push{n, k, quant_geom(f, k)};
-  const Grid g = grid_for((uint64_t(n) + kRows - 1) / kRows);
+  const Grid g = grid_for((uint64_t(n) + t.rows - 1) / t.rows);
   if (r)
     s.dispatch(p, {w, x, y, *r}, push, g.x, g.y);
   else

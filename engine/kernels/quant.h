@@ -20,10 +20,26 @@ QuantGeom quant_geom(const QuantFormat& f, uint32_t k);
 // Throws Error naming `what` unless the format can hold a weight with k columns.
 void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what);
 
+// The quantized matvec's launch shape: a workgroup of `workgroup` threads computes
+// `rows` rows, each thread with `unroll` pieces of `vec` code words (1, 2 or 4: 4-,
+// 8- or 16-byte loads) of each row in flight.
+struct QuantMatvecTuning {
+  uint32_t workgroup = 128;
+  uint32_t rows = 4;
+  uint32_t unroll = 2;
+  uint32_t vec = 1;
+};
+// The tuning matvec_quant takes for a weight [n, k] of format f: 16-byte loads, 8 rows
+// of one load each in flight per thread, as many threads (128 or 256) as a row has
+// loads (the H100 sweep's best for a 4-bit 4096 x 14336: docs/PERFORMANCE.md,
+// "Quantized weights"; vkllm-bench-ops --sweep-quant sweeps them).
+QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
+
 // y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.
+// `tuning` overrides quant_matvec_tuning (the benchmark's sweep).
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
-                  uint32_t n, uint32_t k);
+                  uint32_t n, uint32_t k, const QuantMatvecTuning* tuning = nullptr);
 
 // Y [t, n] = X W^T, W quantized [n, k]: the tensor-core path where `path` is
 // Coopmat (W rounded to f16 after dequantization, as an f32 weight would be), else

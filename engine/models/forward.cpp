@@ -121,6 +121,16 @@ TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
   return y;
 }
 
+TensorId Forward::gated_linear(const std::string& gate_name, const std::string& up_name,
+                               const std::string& name, kernels::Activation act, TensorId x,
+                               TensorId wg, TensorId wu) {
+  if (graph::ops::gated_linear_fits(g, x, wg, wu) && lora_of(wg).empty() && lora_of(wu).empty() &&
+      !g.kept(gate_name) && !g.kept(up_name))
+    return graph::ops::gated_linear(g, name, act, input_for(gate_name, x, wg), wg, wu);
+  TensorId gate = linear(gate_name, x, wg), up = linear(up_name, x, wu);
+  return graph::ops::gated(g, name, act, gate, up);
+}
+
 TensorId Forward::linear_residual(const std::string& proj, const std::string& sum, TensorId x,
                                   TensorId w, TensorId residual) {
   const std::vector<LoraFactors> lora = lora_of(w);

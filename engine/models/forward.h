@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/graph/graph.h"
+#include "engine/kernels/activation.h"
 #include "engine/kernels/attention.h"
 #include "loaders/model/config.h"
 #include "loaders/model/weights.h"
@@ -114,6 +115,13 @@ class Forward {
   // sum = residual + x W^T (graph::ops::linear_residual at this forward's precision).
   TensorId linear_residual(const std::string& proj, const std::string& sum, TensorId x, TensorId w,
                            TensorId residual);
+
+  // act(x Wg^T) * (x Wu^T), the gated MLP's input side: one matvec for a decode step
+  // (graph::ops::gated_linear) where neither weight has LoRA factors and neither
+  // product is dumped; else two Linears (gate_name, up_name) and the activation.
+  TensorId gated_linear(const std::string& gate_name, const std::string& up_name,
+                        const std::string& name, kernels::Activation act, TensorId x, TensorId wg,
+                        TensorId wu);
 
   TensorId k_cache(int il);
   TensorId v_cache(int il);

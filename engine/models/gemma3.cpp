@@ -25,9 +25,7 @@ TensorId build_gemma3(Forward& f) {
     x = graph::ops::add(f.g, Forward::name("attn_residual", il), x, o);
 
     h = norm(f, x, R::PreFfnNorm, il, "ffn_norm");
-    TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");
-    TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");
-    TensorId m = norm(f, gated_mlp(f, gate, up, il), R::PostFfnNorm, il, "ffn_post_norm");
+    TensorId m = norm(f, gated_mlp(f, h, il), R::PostFfnNorm, il, "ffn_post_norm");
     x = graph::ops::add(f.g, Forward::name("out", il), x, m);
   }
   return output_logits(f, x);

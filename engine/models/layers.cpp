@@ -57,16 +57,28 @@ TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il) 
 }
 
 namespace {
-TensorId gated_activation(Forward& f, TensorId gate, TensorId up, int il) {
-  const auto act = f.cfg.activation == model::Activation::Silu ? kernels::Activation::SiLU
-                                                               : kernels::Activation::GeluTanh;
-  return ops::gated(f.g, Forward::name("ffn_act", il), act, gate, up);
+kernels::Activation activation(const Forward& f) {
+  return f.cfg.activation == model::Activation::Silu ? kernels::Activation::SiLU
+                                                     : kernels::Activation::GeluTanh;
 }
 }  // namespace
 
-TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il) {
-  return project(f, gated_activation(f, gate, up, il), WeightRole::Down, WeightRole::DownBias, il,
-                 "ffn_down");
+TensorId ffn_act(Forward& f, TensorId h, int il) {
+  if (f.has(WeightRole::GateBias, il) || f.has(WeightRole::UpBias, il)) {
+    TensorId gate = project(f, h, WeightRole::Gate, WeightRole::GateBias, il, "ffn_gate");
+    TensorId up = project(f, h, WeightRole::Up, WeightRole::UpBias, il, "ffn_up");
+    return graph::ops::gated(f.g, Forward::name("ffn_act", il), activation(f), gate, up);
+  }
+  return ffn_act(f, h, f.w(WeightRole::Gate, il), f.w(WeightRole::Up, il), il);
+}
+
+TensorId ffn_act(Forward& f, TensorId h, TensorId w_gate, TensorId w_up, int il) {
+  return f.gated_linear(Forward::name("ffn_gate", il), Forward::name("ffn_up", il),
+                        Forward::name("ffn_act", il), activation(f), h, w_gate, w_up);
+}
+
+TensorId gated_mlp(Forward& f, TensorId h, int il) {
+  return project(f, ffn_act(f, h, il), WeightRole::Down, WeightRole::DownBias, il, "ffn_down");
 }
 
 TensorId residual_project(Forward& f, TensorId residual, TensorId x, WeightRole weight,
@@ -78,10 +90,10 @@ TensorId residual_project(Forward& f, TensorId residual, TensorId x, WeightRole 
                            residual);
 }
 
-TensorId residual_gated_mlp(Forward& f, TensorId residual, TensorId gate, TensorId up, int il,
-                            const std::string& sum) {
-  return residual_project(f, residual, gated_activation(f, gate, up, il), WeightRole::Down,
-                          WeightRole::DownBias, il, "ffn_down", sum);
+TensorId residual_ffn_down(Forward& f, TensorId residual, TensorId act, int il,
+                           const std::string& sum) {
+  return residual_project(f, residual, act, WeightRole::Down, WeightRole::DownBias, il, "ffn_down",
+                          sum);
 }
 
 TensorId output_logits(Forward& f, TensorId x) {

@@ -26,16 +26,23 @@ TensorId project(Forward& f, TensorId x, WeightRole weight, WeightRole bias, int
 // appended to the layer's cache, attention over it. [tokens, heads * head_dim].
 TensorId self_attention(Forward& f, TensorId q, TensorId k, TensorId v, int il);
 
-// act(gate) * up with cfg's activation, then the down projection.
-TensorId gated_mlp(Forward& f, TensorId gate, TensorId up, int il);
+// The gated MLP's input side: act(h Wg^T + bg) * (h Wu^T + bu) with cfg's activation,
+// the layer's Gate and Up weights (or the given ones: blocks of a fused gate_up), the
+// three in one matvec for a decode step without biases (Forward::gated_linear).
+TensorId ffn_act(Forward& f, TensorId h, int il);
+TensorId ffn_act(Forward& f, TensorId h, TensorId w_gate, TensorId w_up, int il);
+
+// The gated MLP: ffn_act, then the down projection.
+TensorId gated_mlp(Forward& f, TensorId h, int il);
 
 // residual + x W^T (+ bias): an output projection and the residual add after it,
 // fused into one pass for a decode step. `what` names the projection, `sum` the result.
 TensorId residual_project(Forward& f, TensorId residual, TensorId x, WeightRole weight,
                           WeightRole bias, int il, const std::string& what, const std::string& sum);
-// residual + gated_mlp(gate, up), the down projection fused with the add.
-TensorId residual_gated_mlp(Forward& f, TensorId residual, TensorId gate, TensorId up, int il,
-                            const std::string& sum);
+// residual + act W_down^T (+ bias) for act = ffn_act(...): the down projection fused
+// with the add.
+TensorId residual_ffn_down(Forward& f, TensorId residual, TensorId act, int il,
+                           const std::string& sum);
 
 // Per-head RMSNorm of q or k (Qwen3, Gemma 3): weight [head_dim].
 TensorId head_norm(Forward& f, TensorId x, WeightRole role, int il, const std::string& what);

@@ -21,9 +21,7 @@ TensorId build_llama(Forward& f) {
     x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
-    TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");  // [tokens, ffn]
-    TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");          // [tokens, ffn]
-    x = residual_gated_mlp(f, x, gate, up, il, "out");
+    x = residual_ffn_down(f, x, ffn_act(f, h, il), il, "out");  // [tokens, hidden]
   }
   return output_logits(f, x);  // [tokens or 1, vocab]
 }

@@ -26,9 +26,9 @@ TensorId build_phi3(Forward& f) {
     x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
-    TensorId gate = f.linear(name("ffn_gate"), h, f.w_rows(R::GateUp, il, 0, ffn, "gate"));
-    TensorId up = f.linear(name("ffn_up"), h, f.w_rows(R::GateUp, il, ffn, ffn, "up"));
-    x = residual_gated_mlp(f, x, gate, up, il, "out");
+    TensorId act = ffn_act(f, h, f.w_rows(R::GateUp, il, 0, ffn, "gate"),
+                           f.w_rows(R::GateUp, il, ffn, ffn, "up"), il);
+    x = residual_ffn_down(f, x, act, il, "out");
   }
   return output_logits(f, x);
 }

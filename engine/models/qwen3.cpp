@@ -22,9 +22,7 @@ TensorId build_qwen3(Forward& f) {
     x = residual_project(f, x, a, R::O, R::OBias, il, "attn_out", "attn_residual");
 
     h = norm(f, x, R::PostAttnNorm, il, "ffn_norm");
-    TensorId gate = project(f, h, R::Gate, R::GateBias, il, "ffn_gate");
-    TensorId up = project(f, h, R::Up, R::UpBias, il, "ffn_up");
-    x = residual_gated_mlp(f, x, gate, up, il, "out");
+    x = residual_ffn_down(f, x, ffn_act(f, h, il), il, "out");
   }
   return output_logits(f, x);
 }

@@ -52,6 +52,31 @@ float qzero(uint rb, RowGeom g, uint c) {
   return float((wq[rb + byte / 4u] >> (8u * (byte & 3u))) & 255u);
 }
 
+// Integer codes as exact floats without an int-to-float conversion (a quarter-rate
+// instruction on NVIDIA): bits [b, b + m) of v under the exponent 150 - b read as
+// 2^(23 - b) + code (the code's unit is the mantissa's last place), and subtracting
+// 2^(23 - b) + zero leaves code - zero exactly. One AND-OR and one add per code.
+// `zero` is an integer 0..255 (the group's); c is 2^(23 - b) + zero, exact.
+float qmagic(uint v, uint mask, uint b, float c) {
+  return uintBitsToFloat((v & (mask << b)) | ((150u - b) << 23)) - c;
+}
+// The eight 4-bit codes of a word, minus zero: codes 0..3 in lo, 4..7 in hi.
+void qword4(uint w, float zero, out vec4 lo, out vec4 hi) {
+  const uint h = w >> 16;
+  const vec4 c = vec4(8388608.0, 524288.0, 32768.0, 2048.0) + zero;  // 2^(23 - 4i) + zero
+  lo = vec4(qmagic(w, 15u, 0u, c.x), qmagic(w, 15u, 4u, c.y), qmagic(w, 15u, 8u, c.z),
+            qmagic(w, 15u, 12u, c.w));
+  hi = vec4(qmagic(h, 15u, 0u, c.x), qmagic(h, 15u, 4u, c.y), qmagic(h, 15u, 8u, c.z),
+            qmagic(h, 15u, 12u, c.w));
+}
+// The four 8-bit codes of a word, minus zero.
+vec4 qword8(uint w, float zero) {
+  const uint h = w >> 16;
+  const vec2 c = vec2(8388608.0, 32768.0) + zero;  // 2^(23 - 8i) + zero
+  return vec4(qmagic(w, 255u, 0u, c.x), qmagic(w, 255u, 8u, c.y), qmagic(h, 255u, 0u, c.x),
+              qmagic(h, 255u, 8u, c.y));
+}
+
 // Code j (0..7 for 4-bit, 0..3 for 8-bit) of a 32-bit word.
 uint qcode(uint word, uint j) {
   return QBITS == 4u ? (word >> (4u * j)) & 15u : (word >> (8u * j)) & 255u;

@@ -7,6 +7,9 @@
 // subgroups through shared memory.
 // With VEC=1 (K a multiple of 8, or of 4 for f32) W is read 16 bytes at a time.
 // With RESIDUAL, y = W x + r: a residual add fused into the projection before it.
+// With GATED, y = act(W x) * (U x) for a second weight U of W's shape (a gated MLP's
+// gate and up projections and its activation in one pass): a workgroup's ROWS rows
+// of each, ACT 0 SiLU or 1 GELU (tanh form), as activation/gated.comp computes them.
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #include "types.glsl"
 
@@ -26,8 +29,30 @@ layout(binding = 2) writeonly buffer Y { float y[]; };
 #ifdef RESIDUAL
 layout(binding = 3) readonly buffer R { float r[]; };
 #endif
+#ifdef GATED
+layout(constant_id = 6) const uint ACT = 0;
+layout(binding = 3) readonly buffer U { A_T u[]; };
+layout(binding = 3) readonly buffer U4 { uvec4 u4[]; };
+const uint MATS = 2;  // W (gate) then U (up)
+#else
+const uint MATS = 1;
+#endif
 
-shared float partial[ROWS * COLS][MAX_SUBGROUPS];
+// Sums [m][r][c] of matrix m, row r, input c at (m * ROWS + r) * COLS + c.
+shared float partial[MATS * ROWS * COLS][MAX_SUBGROUPS];
+
+uvec4 load4(uint m, uint at) {
+#ifdef GATED
+  if (m == 1) return u4[at];
+#endif
+  return w4[at];
+}
+float load1(uint m, uint at) {
+#ifdef GATED
+  if (m == 1) return A_LOAD(u[at]);
+#endif
+  return A_LOAD(w[at]);
+}
 
 // One 16-byte vector of W holds PER_VEC weights, unpacked once into WV and dotted
 // with the matching slice XV of each input vector.
@@ -58,43 +83,48 @@ float dot_wx(WV w, XV xv) { return dot(w[0], xv[0]) + dot(w[1], xv[1]); }
 void main() {
   const uint tid = gl_LocalInvocationID.x;
   const uint row0 = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS;
-  float acc[ROWS * COLS];  // [r * COLS + c]
+  float acc[MATS * ROWS * COLS];
   uint base[ROWS];
-  for (uint i = 0; i < ROWS * COLS; ++i) acc[i] = 0.0;
+  for (uint i = 0; i < MATS * ROWS * COLS; ++i) acc[i] = 0.0;
   for (uint r = 0; r < ROWS; ++r)
     base[r] = min(row0 + r, p.n - 1) * p.k;  // rows past the end read the last row, unused
 
   if (VEC == 1) {
     // UNROLL vectors a workgroup-width apart per row are loaded before any is
-    // used: ROWS x UNROLL 16-byte loads in flight per thread hide memory latency.
+    // used: MATS x ROWS x UNROLL 16-byte loads in flight per thread hide memory latency.
     const uint kv = p.k / PER_VEC;
     const uint wg = gl_WorkGroupSize.x;
     uint v = tid;
     for (; v + (UNROLL - 1) * wg < kv; v += UNROLL * wg) {
-      uvec4 q[ROWS][UNROLL];
-      for (uint r = 0; r < ROWS; ++r)
-        for (uint u = 0; u < UNROLL; ++u) q[r][u] = w4[base[r] / PER_VEC + v + u * wg];
+      uvec4 q[MATS * ROWS][UNROLL];
+      for (uint m = 0; m < MATS; ++m)
+        for (uint r = 0; r < ROWS; ++r)
+          for (uint u = 0; u < UNROLL; ++u)
+            q[m * ROWS + r][u] = load4(m, base[r] / PER_VEC + v + u * wg);
       for (uint u = 0; u < UNROLL; ++u)
-        for (uint r = 0; r < ROWS; ++r) {
-          const WV wv = unpack_w(q[r][u]);
+        for (uint i = 0; i < MATS * ROWS; ++i) {
+          const WV wv = unpack_w(q[i][u]);
           for (uint c = 0; c < COLS; ++c)
-            acc[r * COLS + c] += dot_wx(wv, load_x(c * kv + v + u * wg));
+            acc[i * COLS + c] += dot_wx(wv, load_x(c * kv + v + u * wg));
         }
     }
     for (; v < kv; v += wg)
-      for (uint r = 0; r < ROWS; ++r) {
-        const WV wv = unpack_w(w4[base[r] / PER_VEC + v]);
-        for (uint c = 0; c < COLS; ++c) acc[r * COLS + c] += dot_wx(wv, load_x(c * kv + v));
-      }
+      for (uint m = 0; m < MATS; ++m)
+        for (uint r = 0; r < ROWS; ++r) {
+          const WV wv = unpack_w(load4(m, base[r] / PER_VEC + v));
+          for (uint c = 0; c < COLS; ++c)
+            acc[(m * ROWS + r) * COLS + c] += dot_wx(wv, load_x(c * kv + v));
+        }
   } else {
     for (uint k = tid; k < p.k; k += gl_WorkGroupSize.x)
-      for (uint r = 0; r < ROWS; ++r) {
-        const float wk = A_LOAD(w[base[r] + k]);
-        for (uint c = 0; c < COLS; ++c) acc[r * COLS + c] += wk * x[c * p.k + k];
-      }
+      for (uint m = 0; m < MATS; ++m)
+        for (uint r = 0; r < ROWS; ++r) {
+          const float wk = load1(m, base[r] + k);
+          for (uint c = 0; c < COLS; ++c) acc[(m * ROWS + r) * COLS + c] += wk * x[c * p.k + k];
+        }
   }
 
-  for (uint i = 0; i < ROWS * COLS; ++i) {
+  for (uint i = 0; i < MATS * ROWS * COLS; ++i) {
     float s = subgroupAdd(acc[i]);
     if (subgroupElect()) partial[i][gl_SubgroupID] = s;
   }
@@ -106,6 +136,17 @@ void main() {
     for (uint j = 0; j < gl_NumSubgroups; ++j) s += partial[i][j];
 #ifdef RESIDUAL
     s += r[c * p.n + row];
+#endif
+#ifdef GATED
+    float up = 0.0;
+    for (uint j = 0; j < gl_NumSubgroups; ++j) up += partial[ROWS * COLS + i][j];
+    if (ACT == 0) {
+      s = s / (1.0 + exp(-s));
+    } else {
+      const float z = 0.7978845608028654 * (s + 0.044715 * s * s * s);
+      s = s / (1.0 + exp(-2.0 * z));
+    }
+    s *= up;
 #endif
     y[c * p.n + row] = s;
   }

@@ -32,6 +32,13 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
   for (DType w : kTypes)
     for (auto [n, k] : {std::pair<size_t, size_t>{1, 7}, {33, 4097}, {4097, 64}})
       cases.push_back(matvec_residual_case(rng, w, n, k));
+  for (DType w : kTypes)
+    for (auto act : {kernels::Activation::SiLU, kernels::Activation::GeluTanh})
+      for (uint32_t cols : {1u, 3u}) {
+        cases.push_back(matvec_gated_case(rng, w, act, 1, 7, cols));
+        cases.push_back(matvec_gated_case(rng, w, act, 33, 4097, cols));      // scalar
+        cases.push_back(matvec_gated_case(rng, w, act, 37, 4104 + 8, cols));  // vectorized, a tail
+      }
   // Other tunings of the same kernel, as the perf sweep uses them.
   for (DType w : kTypes)
     for (kernels::MatvecTuning t :
@@ -228,6 +235,7 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
   for (DType w : kTypes) {
     cases.push_back(matvec_case(rng, w, 14336, 4096));
     cases.push_back(matvec_case(rng, w, 4096, 14336));
+    cases.push_back(matvec_gated_case(rng, w, kernels::Activation::SiLU, 14336, 4096, 1));
     for (uint32_t cols : {2u, 4u, 8u})
       cases.push_back(matvec_batch_case(rng, w, 14336, 4096, cols));
   }

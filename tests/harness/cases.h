@@ -24,6 +24,9 @@ OpCase matvec_case(std::mt19937& rng, DType w, size_t n, size_t k,
 // x [cols, k] -> y [cols, n]: the batched matvec of a decode step over several sequences.
 OpCase matvec_batch_case(std::mt19937& rng, DType w, size_t n, size_t k, uint32_t cols);
 OpCase matvec_residual_case(std::mt19937& rng, DType w, size_t n, size_t k);
+// act(W x) * (U x) for cols input vectors (kernels::matvec_gated).
+OpCase matvec_gated_case(std::mt19937& rng, DType w, kernels::Activation act, size_t n, size_t k,
+                         uint32_t cols);
 
 OpCase rmsnorm_case(std::mt19937& rng, DType w, size_t rows, size_t n, bool add_one);
 OpCase rope_case(std::mt19937& rng, size_t tokens, size_t heads, size_t head_dim, size_t rot,

@@ -1,5 +1,7 @@
 #include "tests/harness/harness.h"
 
+#include "engine/kernels/elementwise.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cstring>
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/elementwise.h"
 #include "shaders/shader_ids.h"
 
 namespace vkllm::harness {
@@ -219,7 +222,23 @@ Ceilings measure_ceilings(vk::Device& device, int reps) {
   return c;
 }
 
-PerfResult measure(vk::Device& device, const OpCase& c, int reps) {
+DispatchCost measure_dispatch_cost(vk::Device& device) {
+  constexpr uint32_t kChain = 256, kFloats = 1024;
+  vk::Buffer a = device.buffer(kFloats * 4, "dispatch cost a");
+  vk::Buffer b = device.buffer(kFloats * 4, "dispatch cost b");
+  auto chain = [&](bool barriers) {
+    const auto t = time_reps(device, 5, [&](vk::Stream& s) {
+      for (uint32_t i = 0; i < kChain; ++i) {
+        kernels::binary(s, kernels::BinaryOp::Add, DType::F32, a, a, b, kFloats);
+        if (barriers) s.barrier();
+      }
+    });
+    return median(t) / 1e3 / kChain;
+  };
+  return {chain(true), chain(false)};
+}
+
+PerfBuffers perf_buffers(vk::Device& device, const OpCase& c) {
   // Enough copies of the inputs that consecutive dispatches read different memory
   // and together outgrow the last-level cache (50 MB on H100/H200): a 29 MB 4-bit
   // weight read twice in a row would otherwise come from L2, not from memory.
@@ -228,24 +247,32 @@ PerfResult measure(vk::Device& device, const OpCase& c, int reps) {
   for (const HostTensor& t : c.inputs) in_bytes += t.bytes.size();
   const size_t copies =
       std::clamp<size_t>(in_bytes ? (kRotateBytes + in_bytes - 1) / in_bytes : 1, 1, 16);
-  std::vector<vk::Buffer> in, out;
-  std::vector<std::vector<vk::BufferRange>> in_ranges(copies);
-  std::vector<vk::BufferRange> out_ranges;
+  PerfBuffers b;
+  b.inputs.resize(copies);
   for (size_t r = 0; r < copies; ++r)
     for (size_t i = 0; i < c.inputs.size(); ++i) {
-      in.push_back(device.buffer(c.inputs[i].bytes.size(), fmt::format("input {}", i)));
-      device.upload(in.back(), 0, c.inputs[i].bytes);
-      in_ranges[r].emplace_back(in.back());
+      b.owned.push_back(device.buffer(c.inputs[i].bytes.size(), fmt::format("input {}", i)));
+      device.upload(b.owned.back(), 0, c.inputs[i].bytes);
+      b.inputs[r].emplace_back(b.owned.back());
     }
   for (size_t i = 0; i < c.outputs.size(); ++i) {
-    out.push_back(device.buffer(c.outputs[i].second * dtype_size(c.outputs[i].first),
-                                fmt::format("output {}", i)));
-    out_ranges.emplace_back(out.back());
+    b.owned.push_back(device.buffer(c.outputs[i].second * dtype_size(c.outputs[i].first),
+                                    fmt::format("output {}", i)));
+    b.outputs.emplace_back(b.owned.back());
   }
+  return b;
+}
+
+PerfResult measure(vk::Device& device, const OpCase& c, int reps) {
+  PerfBuffers b = perf_buffers(device, c);
+  return measure(device, c, b, reps);
+}
+
+PerfResult measure(vk::Device& device, const OpCase& c, PerfBuffers& b, int reps) {
   size_t next = 0;
   auto t = time_reps(device, reps, [&](vk::Stream& s) {
-    c.launch(s, in_ranges[next], out_ranges);
-    next = (next + 1) % copies;
+    c.launch(s, b.inputs[next], b.outputs);
+    next = (next + 1) % b.inputs.size();
   });
   PerfResult p;
   double med = median(t);

@@ -65,6 +65,16 @@ struct Ceilings {
 // Measures the device's streaming-read and copy bandwidth with the bench shaders.
 Ceilings measure_ceilings(vk::Device& device, int reps = 20);
 
+// What a step of dependent kernels pays per kernel whatever it computes: GPU time of
+// a chain of small dispatches (an add of 1024 floats each) divided by their count,
+// with a barrier after each (every dispatch waits for the one before, as the ops of a
+// decode step do) and without (they may overlap).
+struct DispatchCost {
+  double dependent_us = 0;
+  double independent_us = 0;
+};
+DispatchCost measure_dispatch_cost(vk::Device& device);
+
 struct PerfResult {
   double median_us = 0;
   double min_us = 0;
@@ -72,9 +82,20 @@ struct PerfResult {
   double tflops = 0;  // flops / median time
 };
 
-// Times `reps` dispatches of the case after a warm-up submission, rotating over copies
-// of the inputs that outgrow the last-level cache; inputs are not checked.
+// A case's inputs on the device, in enough copies that dispatches rotating over
+// them outgrow the last-level cache, and its outputs.
+struct PerfBuffers {
+  std::vector<vk::Buffer> owned;
+  std::vector<std::vector<vk::BufferRange>> inputs;  // [copy][input]
+  std::vector<vk::BufferRange> outputs;
+};
+PerfBuffers perf_buffers(vk::Device& device, const OpCase& c);
+
+// Times `reps` dispatches of the case after a warm-up submission, rotating over
+// copies of its inputs; inputs are not checked. The second form reuses buffers made
+// for a case of the same inputs (a sweep over launches).
 PerfResult measure(vk::Device& device, const OpCase& c, int reps = 20);
+PerfResult measure(vk::Device& device, const OpCase& c, PerfBuffers& buffers, int reps = 20);
 
 // Times `reps` calls of the case's CPU kernel after a warm-up call (host clock).
 PerfResult measure_cpu(host::cpu::Cpu& cpu, const OpCase& c, int reps = 20);
