@@ -54,6 +54,10 @@ void ModelOptions::add_to(CLI::App& sub, bool with_dump, bool demo_default) {
                  "Quantize the weights at load: q8 (8-bit, 32 per f16 scale) or q4 (4-bit with "
                  "zeros); embeddings and norms stay as stored")
       ->check(CLI::IsMember({"q8", "q4"}));
+  sub.add_flag("--no-op-offload", no_op_offload,
+               "Compute the Linears of CPU-placed layers on the CPU for prompts too (default: a "
+               "prompt chunk of 32 tokens or more sends them to a GPU of the map, weights "
+               "copied over, as llama.cpp's op offload does)");
   sub.add_flag("--debug", debug, "Enable the Vulkan validation layer");
   sub.add_flag("--profile", profile, "Print per-op GPU time of the last step");
   if (with_dump)
@@ -195,8 +199,14 @@ OpenModel open_model(const ModelOptions& o, uint32_t ctx_needed, uint32_t sequen
                              .dump = o.dump,
                              .adapters = m.adapters,
                              .merge_adapters = m.adapters_merged,
-                             .quant = o.quant};
+                             .quant = o.quant,
+                             .offload_min_rows = o.no_op_offload ? 0u : 32u};
   m.session = std::make_unique<runtime::Session>(m.backends, *m.folder, placement, so);
+  if (const int d = m.session->offload_device(); d >= 0)
+    std::fprintf(stderr,
+                 "op offload: prompt chunks of %u tokens or more run the CPU layers' Linears on "
+                 "device %d, their weights copied over each time (--no-op-offload: on the CPU)\n",
+                 so.offload_min_rows, d);
   if (const auto& plan = m.session->quant_plan())
     std::fprintf(stderr, "%s\n", describe_quant(*plan, *m.folder).c_str());
   for (const model::LoraAdapter& a : m.adapters)

@@ -20,7 +20,8 @@ struct ModelOptions {
   std::string max_memory;         // --max-memory 0=20GiB,cpu=64GiB (with an automatic map)
   std::vector<std::string> lora;  // DIR or DIR:SCALE, repeatable
   std::string lora_merge = "auto";
-  std::string quant;  // --quant q8|q4
+  std::string quant;           // --quant q8|q4
+  bool no_op_offload = false;  // --no-op-offload
   uint32_t ctx = 0;
   unsigned threads = 0;  // the CPU's, 0: one per core
   bool debug = false, profile = false;

@@ -73,9 +73,12 @@ TensorId GraphBuilder::activation(std::string name, DType dtype, std::vector<uin
 TensorId GraphBuilder::on_current_device(TensorId id) {
   const Tensor& t = g_.tensors[id];
   if (t.device == device_) return id;
-  if (t.kind != TensorKind::Activation && t.kind != TensorKind::Output)
+  // A weight may be copied for one op (a CPU-placed layer's Linear computed on a GPU);
+  // a cache or an input may not: the layer that owns it reads it in place.
+  if (t.kind != TensorKind::Activation && t.kind != TensorKind::Output &&
+      t.kind != TensorKind::Weight)
     fail(
-        "graph: '{}' lives on device {} but is read on device {}; weights and caches "
+        "graph: '{}' lives on device {} but is read on device {}; caches and inputs "
         "must be placed on the device of the layer that reads them",
         t.name, t.device, device_);
   // Reuse an earlier transfer of the same tensor to this device.

@@ -94,6 +94,8 @@ class GraphBuilder {
   // transferred to the current one first.
   void op(std::string kind, std::vector<TensorId> inputs, std::vector<TensorId> outputs,
           Encoder encode, HostKernel cpu = {});
+  // The tensor on the current device: itself, or a copy by a transfer op (added once).
+  TensorId to_current_device(TensorId id) { return on_current_device(id); }
   // Keeps a tensor alive to the end of the graph so the host can read it.
   void mark_output(TensorId id);
   // Names the host will read (--dump): ops that would fuse such a tensor away

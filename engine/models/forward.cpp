@@ -115,7 +115,22 @@ TensorId Forward::input_for(const std::string& name, TensorId x, TensorId w) {
   return graph::ops::gather_columns(g, name + ".x_perm", x, perm);
 }
 
+int Forward::linear_device(TensorId x, TensorId w) const {
+  const graph::Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  const size_t d = size_t(g.device());
+  const bool cpu_layer = d < res_.is_cpu.size() && res_.is_cpu[d];
+  if (shape.offload < 0 || !cpu_layer || wt.quant || !lora_of(w).empty()) return g.device();
+  return xt.elements() / xt.shape.back() >= shape.offload_min_rows ? shape.offload : g.device();
+}
+
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
+  const int home = g.device(), at = linear_device(x, w);
+  if (at != home) {  // x and w copied to the GPU for the product, the product back
+    g.set_device(at);
+    TensorId y = graph::ops::linear(g, name, x, w, precision_of(shape));
+    g.set_device(home);
+    return g.to_current_device(y);
+  }
   TensorId y = graph::ops::linear(g, name, input_for(name, x, w), w, precision_of(shape));
   apply_lora(name, y, x, lora_of(w));
   return y;
@@ -134,6 +149,8 @@ TensorId Forward::gated_linear(const std::string& gate_name, const std::string& 
 TensorId Forward::linear_residual(const std::string& proj, const std::string& sum, TensorId x,
                                   TensorId w, TensorId residual) {
   const std::vector<LoraFactors> lora = lora_of(w);
+  if (linear_device(x, w) != g.device())
+    return graph::ops::add(g, sum, residual, linear(proj, x, w));
   if (lora.empty())
     return graph::ops::linear_residual(g, proj, sum, input_for(proj, x, w), w, residual,
                                        precision_of(shape));

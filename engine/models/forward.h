@@ -60,6 +60,7 @@ struct ForwardResources {
   // Per device, minStorageBufferOffsetAlignment: a block of rows bound on its own
   // (a fused weight's q, k, v) must start at a multiple of it.
   std::vector<uint64_t> offset_alignment;
+  std::vector<bool> is_cpu;  // per device: the CPU backend
   // Per layer: the KV cache [sequences * ctx, kv_heads, head_dim] on the layer's device.
   std::vector<vk::BufferRange> k_cache, v_cache;
   // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.
@@ -73,6 +74,11 @@ struct ForwardShape {
   uint32_t logit_rows = 0;   // > 0: logits for that many chosen rows (Forward::logit_rows)
   uint32_t ctx = 0;          // KV cache rows per sequence
   DType cache = DType::F16;  // F32 (--precision f32) also keeps matrix products exact
+  // A GPU on which the Linears of CPU-placed layers run when their input has at least
+  // offload_min_rows rows (a prompt chunk): the weight is copied over by a transfer op
+  // for the product and the result copied back (-1: never).
+  int offload = -1;
+  uint32_t offload_min_rows = 0;
 };
 
 class Forward {
@@ -156,6 +162,10 @@ class Forward {
     uint64_t first_row, rows;
     vk::BufferRange perm;  // act-order permutation of the input, if any
   };
+  // The device a Linear of x and w runs on: shape.offload for a float weight of a
+  // CPU-placed layer without run-time LoRA factors and an x of enough rows, else the
+  // current one.
+  int linear_device(TensorId x, TensorId w) const;
   // x, or x's columns gathered through w's act-order permutation.
   TensorId input_for(const std::string& name, TensorId x, TensorId w);
   std::map<TensorId, WeightSource> sources_;

@@ -154,8 +154,10 @@ Session::Session(std::vector<graph::Backend> devices, const model::ModelFolder& 
   adapters_ = DeviceAdapters(gpus, folder_.weights, base, opts_.adapters, adapter_opts);
   opts_.adapters = {};
   resources_.weight = [this](int d, size_t i) { return adapters_.weight(d, i); };
-  for (const graph::Backend& dev : devices_)
+  for (const graph::Backend& dev : devices_) {
     resources_.offset_alignment.push_back(dev.offset_alignment());
+    resources_.is_cpu.push_back(dev.is_cpu());
+  }
   resources_.lora = [this](int d, size_t i) { return adapters_.factors(d, i); };
   for (int il = 0; il < cfg.num_layers; ++il) {
     resources_.k_cache.emplace_back(k_cache_[size_t(il)]);
@@ -201,7 +203,9 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint
                                    .all_logits = all_logits,
                                    .logit_rows = logit_rows,
                                    .ctx = ctx_,
-                                   .cache = opts_.cache};
+                                   .cache = opts_.cache,
+                                   .offload = offload_device(),
+                                   .offload_min_rows = opts_.offload_min_rows};
   models::Forward f(folder_.config, folder_.weights, placement_, resources_, shape, g);
   auto step = std::make_unique<Step>();
   step->logits = models::builder_for(folder_.config.family)(f);
@@ -220,6 +224,20 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint
   step->exec = std::make_unique<graph::Executor>(devices_, std::move(graph),
                                                  graph::ExecutorOptions{.profile = opts_.profile});
   return *steps_.emplace(key, std::move(step)).first->second;
+}
+
+int Session::offload_device() const {
+  if (opts_.offload_min_rows == 0) return -1;
+  auto gpu = [&](int d) { return !devices_[size_t(d)].is_cpu(); };
+  bool cpu_layer = false;
+  for (int d : placement_.layers) cpu_layer |= !gpu(d);
+  if (!cpu_layer) return -1;
+  if (gpu(placement_.embed)) return placement_.embed;
+  for (int d : placement_.layers)
+    if (gpu(d)) return d;
+  for (int d : {placement_.norm, placement_.lm_head})
+    if (gpu(d)) return d;
+  return -1;  // every module on the CPU: nowhere to offload to
 }
 
 std::vector<float> Session::forward(std::span<const uint32_t> ids, uint32_t first_pos,

@@ -33,6 +33,10 @@ struct SessionOptions {
   bool merge_adapters = true;
   // Quantize at load into the engine's q8 or q4 (empty: weights as stored).
   std::string quant;
+  // A step's Linears of CPU-placed layers whose input has at least this many rows (a
+  // prompt chunk) run on a GPU of the placement, their weights copied over per step
+  // (llama.cpp's op offload); 0: always on the CPU.
+  uint32_t offload_min_rows = 32;
 };
 
 // Where a token of a step goes: its sequence (a KV cache slot) and position there.
@@ -102,6 +106,10 @@ class Session {
     double write = 0, run = 0, read = 0;
   };
   const StepTimes& last_times() const { return times_; }
+
+  // The GPU that computes CPU-placed layers' Linears for prompt chunks
+  // (SessionOptions::offload_min_rows), -1 for none.
+  int offload_device() const;
 
  private:
   struct Step;

@@ -1,7 +1,8 @@
 // Layers on the CPU as a user runs them: --device cpu (no Vulkan at all) generates
 // what the GPU generates; an automatic map under --max-memory splits the demo over
-// the GPU and the CPU, prints the map and puts it in --json; inspect plans a map
-// without loading; a map that cannot fit says so before loading.
+// the GPU and the CPU, prints the map and puts it in --json; a long prompt's CPU
+// Linears run on the GPU unless --no-op-offload; inspect plans a map without
+// loading; a map that cannot fit says so before loading.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +61,29 @@ TEST(CliCpu, QuantizeAtLoadOnTheCpu) {
   // comparison above would not tell a quantized CPU layer from an unquantized one.
   EXPECT_NE(run_json("--device cpu --threads 2 --quant q4")["ids"],
             run_json("--device cpu")["ids"]);
+}
+
+// A prompt of 32 tokens or more under a GPU/CPU map: the CPU layers' Linears run on
+// the GPU (op offload), which the run says; the greedy text is what the CPU computes.
+TEST(CliCpu, OpOffloadForLongPrompts) {
+  const std::string run =
+      "run --json --temp 0 -n 12 -p \"Once upon a time, there was a little girl named Lily. She "
+      "loved to play outside in the park with her friends. One day, she saw a big red ball "
+      "under a tree and ran to get it.\"" +
+      kDemo + " --debug --device-map auto --max-memory 0=12MiB,cpu=1GiB";
+  const test::CmdResult with = test::run_vkllm(run);
+  const test::CmdResult without = test::run_vkllm(run + " --no-op-offload");
+  ASSERT_EQ(with.code, 0) << with.out;
+  ASSERT_EQ(without.code, 0) << without.out;
+  EXPECT_NE(with.out.find("op offload: prompt chunks of 32 tokens"), std::string::npos) << with.out;
+  EXPECT_EQ(without.out.find("op offload:"), std::string::npos) << without.out;
+  auto ids = [](const std::string& out) {  // --json's line, after the stderr lines
+    const size_t at = out.rfind("\n{");
+    return at == std::string::npos ? nlohmann::json{}
+                                   : nlohmann::json::parse(out.substr(at))["ids"];
+  };
+  EXPECT_EQ(ids(with.out), ids(without.out));
+  EXPECT_EQ(ids(with.out).size(), 12u);
 }
 
 TEST(CliCpu, InspectPlansWithoutLoading) {

@@ -1,6 +1,7 @@
 // Every fixture in ../shared/fixtures computed by the CPU backend: all layers on
 // the CPU (no Vulkan at all), and the layers split GPU / CPU / GPU (three segments,
-// two transfers each way per step), through prefill (whole and in chunks of 7) and
+// two transfers each way per step; also with the CPU layers' Linears sent to the
+// GPU, llama.cpp's op offload), through prefill (whole and in chunks of 7) and
 // decode, at f32 and default precision, against transformers' float64 logits with
 // the bounds of the forward-pass tests.
 #include <gtest/gtest.h>
@@ -70,11 +71,17 @@ TEST_P(CpuFixture, GpuCpuGpuSplit) {
   const models::Placement p =
       runtime::parse_device_map(gpu_cpu_gpu_map(folder.config.num_layers), folder.config, 1);
   ASSERT_EQ(p.devices, 2);
-  for (DType cache : {DType::F32, DType::F16}) {
-    runtime::Session s(std::vector<graph::Backend>{&ctx.device(), &cpu}, folder, p,
-                       {.ctx = uint32_t(ref.ids.size()), .cache = cache});
-    check(s, ref, cache == DType::F32 ? 1e-4 : 1e-2, std::string(dtype_name(cache)) + " cache");
-  }
+  // The CPU's Linears on the CPU (offload off), and on the GPU for every step, decode
+  // included (offload from one row): weights and inputs copied over, products back.
+  for (uint32_t offload : {0u, 1u})
+    for (DType cache : {DType::F32, DType::F16}) {
+      runtime::Session s(
+          std::vector<graph::Backend>{&ctx.device(), &cpu}, folder, p,
+          {.ctx = uint32_t(ref.ids.size()), .cache = cache, .offload_min_rows = offload});
+      check(s, ref, cache == DType::F32 ? 1e-4 : 1e-2,
+            std::string(dtype_name(cache)) + " cache, offload from " + std::to_string(offload) +
+                " rows");
+    }
   EXPECT_EQ(ctx.validation_messages(), 0u);
 }
 
