@@ -220,6 +220,20 @@ ApiRequest parse_chat(const json& body, const ServedModel& m) {
   }
   const json* tools = field(body, "tools");
   if (tools && !tools->is_array()) throw bad("tools", "'tools' must be a list");
+  // tool_choice: generation is not constrained ("required" and a named function are
+  // read as "auto"); "none" leaves the reply as text.
+  std::string choice = "auto";
+  if (const json* c = field(body, "tool_choice")) {
+    const bool named = c->is_object() && c->value("type", "") == "function" &&
+                       c->contains("function") && (*c)["function"].is_object() &&
+                       (*c)["function"].contains("name") && (*c)["function"]["name"].is_string();
+    if (c->is_string()) choice = c->get<std::string>();
+    if (!named && choice != "auto" && choice != "none" && choice != "required")
+      throw bad("tool_choice",
+                "'tool_choice' must be \"none\", \"auto\", \"required\" or {\"type\": "
+                "\"function\", \"function\": {\"name\": ...}}");
+  }
+  r.tool_calls = tools && !tools->empty() && choice != "none" && m.tool_parser != ToolParser::None;
   const json* kwargs = field(body, "chat_template_kwargs");
   if (kwargs && !kwargs->is_object())
     throw bad("chat_template_kwargs", "'chat_template_kwargs' must be an object");

@@ -17,6 +17,7 @@
 #include "engine/runtime/generator.h"
 #include "loaders/chat/chat_template.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "server/tool_calls.h"
 
 namespace vkllm::server {
 
@@ -43,6 +44,8 @@ struct ServedModel {
   std::vector<uint32_t> eos_ids;
   uint32_t ctx = 0;  // tokens per sequence
   uint32_t vocab = 0;
+  // How tool calls are read out of a chat reply when the request passes tools.
+  ToolParser tool_parser = ToolParser::None;
   // What the chat template's strftime_now() sees (tests fix it); unset: the clock.
   std::optional<std::chrono::system_clock::time_point> now;
 };
@@ -55,6 +58,9 @@ struct ApiRequest {
   bool stream = false, include_usage = false;
   // Completions: logprobs N (-1: none). Chat: logprobs true gives top_logprobs N (0..20).
   int top_logprobs = -1;
+  // Chat with tools (and tool_choice other than "none"): the reply's tool calls are
+  // parsed out (ServedModel::tool_parser).
+  bool tool_calls = false;
 };
 
 // Throws ApiError. `body`: the parsed JSON (the caller reports unparsable text).

@@ -116,6 +116,32 @@ json chat_object(const ResponseHead& h, const std::string& text, const json& log
   return o;
 }
 
+json tool_calls_json(const std::vector<ToolCall>& calls, bool with_index) {
+  json out = json::array();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    json c = {{"id", calls[i].id},
+              {"type", "function"},
+              {"function", {{"name", calls[i].name}, {"arguments", calls[i].arguments}}}};
+    if (with_index) c["index"] = i;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+json chat_object(const ResponseHead& h, const ToolParse& reply, const json& logprobs,
+                 const Usage& u) {
+  json message = {{"role", "assistant"},
+                  {"content", reply.content.empty() ? json(nullptr) : json(reply.content)},
+                  {"tool_calls", tool_calls_json(reply.calls, false)}};
+  json o = envelope(h, "chat.completion",
+                    {{{"index", 0},
+                      {"message", std::move(message)},
+                      {"logprobs", choice_logprobs_or_null(logprobs)},
+                      {"finish_reason", "tool_calls"}}});
+  o["usage"] = usage_json(u);
+  return o;
+}
+
 json completion_chunk(const ResponseHead& h, const std::string& text, const json& logprobs,
                       const json& finish) {
   return envelope(h, "text_completion",

@@ -10,6 +10,7 @@
 
 #include "engine/runtime/batcher.h"
 #include "loaders/tokenizer/tokenizer.h"
+#include "server/tool_calls.h"
 
 namespace vkllm::server {
 
@@ -47,6 +48,13 @@ nlohmann::json completion_object(const ResponseHead& h, const std::string& text,
 nlohmann::json chat_object(const ResponseHead& h, const std::string& text,
                            const nlohmann::json& logprobs, runtime::FinishReason finish,
                            const Usage& u);
+// A reply with tool calls: message.tool_calls, content null where nothing else was
+// said, finish_reason "tool_calls".
+nlohmann::json chat_object(const ResponseHead& h, const ToolParse& reply,
+                           const nlohmann::json& logprobs, const Usage& u);
+// [{"index", "id", "type": "function", "function": {"name", "arguments"}}]: the
+// tool_calls of a message (without index) or of a stream delta (with it).
+nlohmann::json tool_calls_json(const std::vector<ToolCall>& calls, bool with_index);
 
 // Stream chunks; `finish` null until the last one.
 nlohmann::json completion_chunk(const ResponseHead& h, const std::string& text,

@@ -56,6 +56,11 @@ struct Outcome {
   bool done = false;
 };
 
+// The ids of a response's tool calls: "call_" and the response id's unique part.
+std::string call_prefix(const ResponseHead& h) {
+  return "call_" + h.id.substr(h.id.find('-') + 1) + "_";
+}
+
 // Folds one event into `o`; returns the text and tokens it added (for a stream chunk).
 std::pair<std::string, std::vector<LoggedToken>> fold(Outcome& o, const runtime::BatchEvent& e) {
   using K = runtime::BatchEvent::Kind;
@@ -280,25 +285,35 @@ void Server::routes() {
                         : chat    ? chat_logprobs(o.logged, model_.tokenizer)
                                   : completion_logprobs(o.logged, model_.tokenizer, 0);
         const Usage u = usage_of(*handle);
+        if (r.tool_calls)
+          if (ToolParse t = parse_tool_calls(model_.tool_parser, o.text, call_prefix(head));
+              !t.calls.empty())
+            return reply(res, 200, chat_object(head, t, lp, u));
         return reply(res, 200,
                      chat ? chat_object(head, o.text, lp, o.finish, u)
                           : completion_object(head, o.text, lp, o.finish, u));
       }
 
       // Server-sent events: one chunk per token (text and log-probabilities), the
-      // last with finish_reason, the usage chunk when asked for, then [DONE].
+      // last with finish_reason, the usage chunk when asked for, then [DONE]. With
+      // tool calls to read out, text that may start a call is held back until the
+      // end, then sent as content or as one tool_calls delta (finish "tool_calls").
       struct Stream {
         Outcome o;
         bool started = false;
-        size_t offset = 0;  // completion text so far, for text_offset
+        size_t offset = 0;              // completion text so far, for text_offset
+        size_t sent = 0;                // bytes of o.text sent (less than all while held back)
+        std::vector<LoggedToken> held;  // log-probabilities of the held-back text
         Clock::time_point last_write = Clock::now();
       };
       auto st = std::make_shared<Stream>();
       const bool include_usage = r.include_usage;
+      const ToolParser tools = r.tool_calls ? model_.tool_parser : ToolParser::None;
       res.set_header("Cache-Control", "no-cache");
       res.set_chunked_content_provider(
           "text/event-stream",
-          [this, chat, head, handle, st, logprobs, include_usage](size_t, httplib::DataSink& sink) {
+          [this, chat, head, handle, st, logprobs, include_usage, tools](size_t,
+                                                                         httplib::DataSink& sink) {
             auto write = [&](const std::string& s) {
               st->last_write = Clock::now();
               if (sink.write(s.data(), s.size())) return true;
@@ -316,6 +331,15 @@ void Server::routes() {
               return write(": keep-alive\n\n");
             }
             auto [text, added] = fold(st->o, *e);
+            if (tools != ToolParser::None) {
+              st->held.insert(st->held.end(), added.begin(), added.end());
+              const std::string_view rest = std::string_view(st->o.text).substr(st->sent);
+              const size_t n = st->o.done ? 0 : tool_content_prefix(tools, rest);
+              text = std::string(rest.substr(0, n));
+              added.clear();
+              if (n == rest.size()) added.swap(st->held);  // nothing held: its tokens go now
+              st->sent += n;
+            }
             if (!st->o.done) {
               if (text.empty() && added.empty()) return true;
               json lp = nullptr;
@@ -330,7 +354,22 @@ void Server::routes() {
               write(sse(ApiError(500, "generation failed: " + st->o.error, "server_error").body()));
               return false;
             }
-            const json finish = finish_reason(st->o.finish);
+            json finish = finish_reason(st->o.finish);
+            if (tools != ToolParser::None) {  // what was held back: content or calls
+              const ToolParse t = parse_tool_calls(
+                  tools, std::string_view(st->o.text).substr(st->sent), call_prefix(head));
+              const json lp = logprobs ? chat_logprobs(st->held, model_.tokenizer) : json(nullptr);
+              if (!t.content.empty() &&
+                  !write(sse(chat_chunk(head, {{"content", t.content}},
+                                        t.calls.empty() ? lp : nullptr, nullptr))))
+                return false;
+              if (!t.calls.empty()) {
+                if (!write(sse(chat_chunk(head, {{"tool_calls", tool_calls_json(t.calls, true)}},
+                                          lp, nullptr))))
+                  return false;
+                finish = "tool_calls";
+              }
+            }
             if (!write(sse(chat ? chat_chunk(head, json::object(), nullptr, finish)
                                 : completion_chunk(head, "", nullptr, finish))))
               return false;

@@ -24,6 +24,7 @@ struct Options {
   server::ServerOptions http;
   uint32_t parallel = 8, max_queue = 64;
   std::string served_name;
+  std::string tool_call_parser = "auto";
 };
 
 int serve(Options& o) {
@@ -57,8 +58,12 @@ int serve(Options& o) {
       .sampling = runtime::default_sampling(*m.folder),
       .eos_ids = runtime::default_eos_ids(*m.folder, tokenizer.get()),
       .ctx = m.session->ctx(),
-      .vocab = uint32_t(m.folder->config.vocab_size)};
+      .vocab = uint32_t(m.folder->config.vocab_size),
+      .tool_parser = server::tool_parser(o.tool_call_parser, tokenizer.get())};
   if (served.name.empty()) served.name = "model";
+  if (served.tool_parser != server::ToolParser::None)
+    std::fprintf(stderr, "serve: tool calls read as %s (--tool-call-parser)\n",
+                 server::tool_parser_name(served.tool_parser));
   runtime::Batcher batcher(*m.session, tokenizer.get(), {.max_queue = o.max_queue});
   batcher.prepare();  // graphs recorded (and pipelines built) as part of loading
   o.http.http_threads = o.parallel + o.max_queue + 4;
@@ -104,6 +109,13 @@ Registration reg{
            ->capture_default_str();
        sub.add_option("--served-model-name", o->served_name,
                       "The model's name in the API (default: the folder's name)");
+       sub.add_option("--tool-call-parser", o->tool_call_parser,
+                      "How tool calls are read out of chat replies (vLLM's names): hermes "
+                      "(<tool_call> blocks: Qwen, Hermes), llama3_json (Llama 3.1's JSON), "
+                      "mistral ([TOOL_CALLS]), none, or auto: by the marker token the "
+                      "vocabulary has")
+           ->check(CLI::IsMember({"auto", "hermes", "llama3_json", "mistral", "none"}))
+           ->capture_default_str();
        return [o]() -> int { return serve(*o); };
      }}};
 

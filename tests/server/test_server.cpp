@@ -37,7 +37,8 @@ struct Served {
   server::Server http;
   std::thread thread;
 
-  explicit Served(uint32_t slots, std::string api_key = {}, size_t max_body = 1 << 20)
+  explicit Served(uint32_t slots, std::string api_key = {}, size_t max_body = 1 << 20,
+                  server::ToolParser tools = server::ToolParser::None)
       : session({&ctx.device()}, folder, runtime::single_device(folder.config),
                 {.ctx = 256, .sequences = slots}),
         batcher(session, &tokenizer, {.max_queue = 8}),
@@ -48,7 +49,8 @@ struct Served {
               .sampling = runtime::default_sampling(folder),
               .eos_ids = runtime::default_eos_ids(folder, &tokenizer),
               .ctx = 256,
-              .vocab = uint32_t(folder.config.vocab_size)},
+              .vocab = uint32_t(folder.config.vocab_size),
+              .tool_parser = tools},
              {.host = "127.0.0.1",
               .port = 0,
               .api_key = std::move(api_key),
@@ -173,6 +175,46 @@ TEST(Server, BadInputIsAJsonErrorAndTheServerGoesOn) {
 }
 
 // A second server on a port that is in use is refused with the address named.
+// With tools and a tool-call parser, a reply that holds no call comes back as the
+// same content streamed or not (the stream holds back only text that may start a
+// call), and tool_choice takes the API's values only.
+TEST(Server, RepliesWithoutToolCallsStayContent) {
+  Served s(2, {}, 1 << 20, server::ToolParser::Llama3Json);
+  const json req = {
+      {"messages", {{{"role", "user"}, {"content", "Tell me a story."}}}},
+      {"tools",
+       {{{"type", "function"},
+         {"function", {{"name", "get_time"}, {"parameters", {{"type", "object"}}}}}}}},
+      {"max_tokens", 12},
+      {"temperature", 0}};
+  httplib::Client c = s.client();
+  int status = 0;
+  const json whole = post(c, "/v1/chat/completions", req.dump(), status);
+  ASSERT_EQ(status, 200) << whole.dump();
+  const json& choice = whole["choices"][0];
+  EXPECT_FALSE(choice["message"].contains("tool_calls"));
+  EXPECT_NE(choice["finish_reason"], "tool_calls");
+  EXPECT_FALSE(choice["message"]["content"].get<std::string>().empty());
+  json streamed_req = req;
+  streamed_req["stream"] = true;
+  auto r = c.Post("/v1/chat/completions", streamed_req.dump(), "application/json");
+  ASSERT_TRUE(r);
+  std::string content, finish;
+  for (size_t at = r->body.find("data: {"); at != std::string::npos;
+       at = r->body.find("data: {", at + 1)) {
+    const json chunk = json::parse(r->body.substr(at + 6, r->body.find("\n\n", at) - at - 6));
+    const json& ch = chunk["choices"][0];
+    EXPECT_FALSE(ch["delta"].contains("tool_calls"));
+    if (ch["delta"].contains("content")) content += ch["delta"]["content"].get<std::string>();
+    if (!ch["finish_reason"].is_null()) finish = ch["finish_reason"];
+  }
+  EXPECT_EQ(content, choice["message"]["content"].get<std::string>());
+  EXPECT_EQ(finish, choice["finish_reason"]);
+  expect_error(s, "/v1/chat/completions",
+               R"({"messages": [{"role": "user", "content": "hi"}], "tool_choice": "always"})", 400,
+               "tool_choice");
+}
+
 TEST(Server, PortInUseIsAnError) {
   Served s(1);
   runtime::Batcher other(s.session, &s.tokenizer);
