@@ -4,7 +4,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <thread>
@@ -55,6 +59,53 @@ struct Outcome {
   std::string error;
   bool done = false;
 };
+
+// The connection a request came on: the socket of this process whose peer is the
+// request's remote address and port and whose own port is its local port (httplib
+// 0.11 does not hand handlers the socket). -1 where none matches.
+int connection_of(const httplib::Request& req) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int found = -1;
+  while (const dirent* e = readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    struct stat st {};
+    if (fd <= 2 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    sockaddr_storage peer{}, self{};
+    socklen_t pn = sizeof peer, sn = sizeof self;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pn) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&self), &sn) != 0)
+      continue;
+    char host[INET6_ADDRSTRLEN] = {};
+    int port = -1, local = -1;
+    if (peer.ss_family == AF_INET) {
+      const auto& p = reinterpret_cast<const sockaddr_in&>(peer);
+      inet_ntop(AF_INET, &p.sin_addr, host, sizeof host);
+      port = ntohs(p.sin_port);
+      local = ntohs(reinterpret_cast<const sockaddr_in&>(self).sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      const auto& p = reinterpret_cast<const sockaddr_in6&>(peer);
+      inet_ntop(AF_INET6, &p.sin6_addr, host, sizeof host);
+      port = ntohs(p.sin6_port);
+      local = ntohs(reinterpret_cast<const sockaddr_in6&>(self).sin6_port);
+    }
+    if (port == req.remote_port && local == req.local_port && host == req.remote_addr) {
+      found = fd;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+// Whether the client closed the connection: a peek that reads end-of-stream or fails
+// for any reason but "no data yet".
+bool client_gone(int fd) {
+  if (fd < 0) return false;
+  char c;
+  const ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
 
 // The ids of a response's tool calls: "call_" and the response id's unique part.
 std::string call_prefix(const ResponseHead& h) {
@@ -276,9 +327,17 @@ void Server::routes() {
       const bool logprobs = r.top_logprobs >= 0;
 
       if (!r.stream) {
+        // The client may hang up before the reply: checked between tokens, as a
+        // stream's failed write is, so that its slot is freed at once.
+        const int conn = connection_of(req);
         Outcome o;
-        while (!o.done)
+        Clock::time_point checked = Clock::now();
+        while (!o.done) {
           if (auto e = handle->next(kPoll)) fold(o, *e);
+          if (Clock::now() - checked < kPoll) continue;
+          checked = Clock::now();
+          if (client_gone(conn)) handle->cancel();  // its Done follows
+        }
         if (!o.error.empty())
           return reply_error(res, ApiError(500, "generation failed: " + o.error, "server_error"));
         const json lp = !logprobs ? json(nullptr)

@@ -1,7 +1,8 @@
 // The HTTP server in process on the demo model, over loopback with a plain HTTP
 // client: /health, /metrics, /tokenize, /detokenize, /v1/models; bad input answered
 // with a JSON error while the server keeps serving; the API key; a client gone
-// mid-stream frees its slot; a thousand requests in a row leave memory flat.
+// mid-stream or before a non-streaming reply frees its slot; tool calls; a thousand
+// requests in a row leave memory flat.
 // (tests/server/js drives the same server with the official openai client.)
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -305,6 +306,37 @@ TEST(Server, ClientGoneMidStreamFreesItsSlot) {
 // first 60 (allocations reach a steady state), within 8 MiB. (lavapipe takes about
 // 60 ms a step; benchmarks/server/load_test.mjs --sequential 1000 runs the full
 // thousand on a GPU.)
+// The same for a client that hangs up before a non-streaming reply: the server
+// notices between tokens (it peeks at the connection) and frees the slot.
+TEST(Server, ClientGoneBeforeTheReplyFreesItsSlot) {
+  Served s(1);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(uint16_t(s.http.port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string body =
+      R"({"prompt": "Once upon a time", "max_tokens": 200, "ignore_eos": true})";
+  const std::string req =
+      "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(write(fd, req.data(), req.size()), ssize_t(req.size()));
+  // Hang up once the request is running (a few tokens in).
+  for (int i = 0; i < 600 && s.batcher.metrics().generated_tokens < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(s.batcher.metrics().generated_tokens, 3u);
+  close(fd);
+  httplib::Client c = s.client();
+  int status = 0;
+  const json j = post(c, "/v1/completions", R"({"prompt": "Once", "max_tokens": 2})", status);
+  EXPECT_EQ(status, 200);
+  EXPECT_LT(s.batcher.metrics().generated_tokens, 150u);
+  EXPECT_EQ(s.metrics_gauge("vkllm_requests_running"), 0.0);
+}
+
 TEST(Server, SequentialRequestsLeaveMemoryFlat) {
   Served s(2);
   httplib::Client c = s.client();
