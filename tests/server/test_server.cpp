@@ -267,24 +267,35 @@ TEST(Server, MetricsCountWhatHappened) {
   EXPECT_NE(text.find("vkllm_slots{model_name=\"demo\"} 2"), std::string::npos);
 }
 
-// A raw socket that sends a streaming request, reads its first event and hangs up:
-// the request ends and its (only) slot serves the next request.
-TEST(Server, ClientGoneMidStreamFreesItsSlot) {
-  Served s(1);
+// POST /v1/completions with `body` over a plain socket, left open: its descriptor (-1
+// when the connection or the write fails).
+int raw_completion(Served& s, const std::string& body) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(uint16_t(s.http.port()));
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string body =
-      R"({"prompt": "Once upon a time", "max_tokens": 200, "ignore_eos": true, "stream": true})";
   const std::string req =
       "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
       "application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(write(fd, req.data(), req.size()), ssize_t(req.size()));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      write(fd, req.data(), req.size()) != ssize_t(req.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// A raw socket that sends a streaming request, reads its first event and hangs up:
+// the request ends and its (only) slot serves the next request.
+TEST(Server, ClientGoneMidStreamFreesItsSlot) {
+  Served s(1);
+  const int fd = raw_completion(
+      s,
+      R"({"prompt": "Once upon a time", "max_tokens": 200, "ignore_eos": true, "stream": true})");
+  ASSERT_GE(fd, 0);
   std::string got;
   char buf[4096];
   while (got.find("data: ") == std::string::npos) {
@@ -310,20 +321,9 @@ TEST(Server, ClientGoneMidStreamFreesItsSlot) {
 // notices between tokens (it peeks at the connection) and frees the slot.
 TEST(Server, ClientGoneBeforeTheReplyFreesItsSlot) {
   Served s(1);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd =
+      raw_completion(s, R"({"prompt": "Once upon a time", "max_tokens": 200, "ignore_eos": true})");
   ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(uint16_t(s.http.port()));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string body =
-      R"({"prompt": "Once upon a time", "max_tokens": 200, "ignore_eos": true})";
-  const std::string req =
-      "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
-      "application/json\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  ASSERT_EQ(write(fd, req.data(), req.size()), ssize_t(req.size()));
   // Hang up once the request is running (a few tokens in).
   for (int i = 0; i < 600 && s.batcher.metrics().generated_tokens < 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
