@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [cpu-sweep]   (default: all but gpu-now and cpu-sweep)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [sweep-quant] [cpu-sweep]   (default: all but the last three)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -180,7 +180,7 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu || has cpu-peer || has gpu-now || has cpu-sweep; then
+if has cpu || has cpu-peer || has gpu-now || has sweep-quant || has cpu-sweep; then
   # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
   # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
   # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
@@ -252,6 +252,19 @@ if has gpu-now; then
       python3 -c "import json;t=json.load(open('$OUT/gpu_${v}_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
     done
   done
+  stamp "== q4 decode profile"
+  timeout 60 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --quant q4 --profile 2>&1 | tail -16
+fi
+
+if has sweep-quant; then
+  # Every tuning of the quantized matvec (words x workgroup x rows x unroll, q8 and
+  # q4) at the 8B's shapes; the whole table to $OUT, the three fastest a shape here.
+  stamp "== vkllm-bench-ops --sweep-quant"
+  timeout ${SWEEP_S:-150} /tmp/cpubin/vkllm-bench-ops --sweep-quant > "$OUT"/sweep_quant.txt 2>&1
+  grep -E "FAIL|ceilings" "$OUT"/sweep_quant.txt | head
+  for sh in "int8.*n=14336 k=4096" "int8.*n=4096 k=14336" "int4.*n=14336 k=4096" "int4.*n=4096 k=14336"; do
+    grep -E "$sh" "$OUT"/sweep_quant.txt | awk '{for(i=1;i<=NF;i++) if($i ~ /^unroll=/) u=i; print $(u+1), $0}' | sort -n | head -3 | cut -d' ' -f2-
+  done
 fi
 
 if has cpu-sweep; then
@@ -279,6 +292,11 @@ json.dump(m, open('/tmp/map$n.json', 'w'))"
         stamp "== $n layers on the CPU: vkllm"
         timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --device-map /tmp/map$n.json --json > "$OUT"/sweep_vkllm_$n.json 2> /tmp/sweep_vkllm_$n.err || tail -2 /tmp/sweep_vkllm_$n.err
         python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+        ;;
+      vkllm-nooff)  # the same with --no-op-offload (CPU layers' prompt products on the CPU)
+        stamp "== $n layers on the CPU: vkllm --no-op-offload"
+        timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --device-map /tmp/map$n.json --no-op-offload --json > "$OUT"/sweep_vkllm_nooff_$n.json 2> /tmp/sweep_nooff_$n.err || tail -2 /tmp/sweep_nooff_$n.err
+        python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_nooff_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s']})" 2>&1 | tail -1
         ;;
       hf)
         stamp "== $n layers on the CPU: transformers"

@@ -19,7 +19,7 @@ using namespace vkllm;
 
 namespace {
 
-int run_checks(vk::Context& ctx, const std::string& filter) {
+int run_checks(vk::Context& ctx, const std::string& filter, bool verbose) {
   auto& dev = ctx.device();
   std::regex re(filter);
   int failed = 0, run = 0;
@@ -27,6 +27,9 @@ int run_checks(vk::Context& ctx, const std::string& filter) {
     if (!std::regex_search(c.op + " " + c.shape, re)) continue;
     auto r = harness::check(dev, c);
     ++run;
+    if (verbose)
+      std::printf("%s %s %s: nmse %.3g (bound %.3g), max abs %.3g\n", r.ok ? "ok" : "FAIL",
+                  c.op.c_str(), c.shape.c_str(), r.nmse, c.max_nmse, r.max_abs);
     if (!r.ok) {
       ++failed;
       std::printf("FAIL %s %s: %s\n", c.op.c_str(), c.shape.c_str(), r.message.c_str());
@@ -39,38 +42,55 @@ int run_checks(vk::Context& ctx, const std::string& filter) {
 }
 
 // The quantized matvec's tunings at the 8B shapes (one set of weights each), every
-// tuning first checked against the reference where its steps do not divide k.
+// tuning first checked against the reference where its steps do not divide k: the fp32
+// kernel (words x workgroup x rows x unroll), then the int8 one (workgroup x rows)
+// where the device has integer dot products.
 template <class Add>
 void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
+  using kernels::MatmulPrecision;
   using kernels::QuantMatvecTuning;
+  struct Tuned {
+    MatmulPrecision precision;
+    QuantMatvecTuning t;
+  };
+  std::vector<Tuned> tunings;
+  for (uint32_t vec : {1u, 2u, 4u})
+    for (uint32_t wg : {128u, 256u})
+      for (uint32_t rows : {2u, 4u, 8u})
+        for (uint32_t unroll : {1u, 2u, 4u})
+          tunings.push_back({MatmulPrecision::F32, {wg, rows, unroll, vec}});
+  for (uint32_t wg : {64u, 128u, 256u})
+    for (uint32_t rows : {1u, 2u, 4u, 8u, 16u})
+      tunings.push_back({MatmulPrecision::F16, {wg, rows, 1, 4}});
   for (const QuantFormat& f : {quant_q8(), quant_q4()})
     for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
       harness::OpCase c = harness::matvec_quant_case(rng, f, n, k, false);
       const std::string shape = c.shape;
       harness::PerfBuffers buffers = harness::perf_buffers(dev, c);  // one upload for all tunings
-      for (uint32_t vec : {1u, 2u, 4u})
-        for (uint32_t wg : {128u, 256u})
-          for (uint32_t rows : {2u, 4u, 8u})
-            for (uint32_t unroll : {1u, 2u, 4u}) {
-              const QuantMatvecTuning t{wg, rows, unroll, vec};
-              auto launch = [t, f](size_t n, size_t k) {
-                return [=](vk::Stream& s, auto in, auto out) {
-                  kernels::matvec_quant(s, f, in[0], in[1], nullptr, out[0], uint32_t(n),
-                                        uint32_t(k), &t);
-                };
-              };
-              const std::string tuned =
-                  fmt::format(" vec={} wg={} rows={} unroll={}", vec, wg, rows, unroll);
-              harness::OpCase small =
-                  harness::matvec_quant_case(rng, f, 2 * rows + 1, 4096 + 96, false);
-              small.launch = launch(2 * rows + 1, 4096 + 96);
-              if (auto r = harness::check(dev, small); !r.ok)
-                std::printf("FAIL %s%s: %s\n", small.shape.c_str(), tuned.c_str(),
-                            r.message.c_str());
-              c.launch = launch(n, k);
-              c.shape = shape + tuned;
-              add(c, &buffers);
-            }
+      for (const Tuned& tu : tunings) {
+        const bool int8 = tu.precision == MatmulPrecision::F16;
+        if (int8 && !kernels::matvec_quant_int8(dev.info(), f, uint32_t(k), tu.precision)) continue;
+        const QuantMatvecTuning t = tu.t;
+        const MatmulPrecision precision = tu.precision;
+        auto launch = [t, f, precision](size_t n, size_t k) {
+          return [=](vk::Stream& s, auto in, auto out) {
+            kernels::matvec_quant(s, f, in[0], in[1], nullptr, out[0], uint32_t(n), uint32_t(k),
+                                  precision, &t);
+          };
+        };
+        const std::string tuned =
+            int8 ? fmt::format(" int8 wg={} rows={} unroll=1", t.workgroup, t.rows)
+                 : fmt::format(" vec={} wg={} rows={} unroll={}", t.vec, t.workgroup, t.rows,
+                               t.unroll);
+        harness::OpCase small =
+            harness::matvec_quant_case(rng, f, 2 * t.rows + 1, 4096 + 96, false, precision);
+        small.launch = launch(2 * t.rows + 1, 4096 + 96);
+        if (auto r = harness::check(dev, small); !r.ok)
+          std::printf("FAIL %s%s: %s\n", small.shape.c_str(), tuned.c_str(), r.message.c_str());
+        c.launch = launch(n, k);
+        c.shape = shape + tuned;
+        add(c, &buffers);
+      }
     }
 }
 
@@ -80,13 +100,15 @@ int main(int argc, char** argv) {
   init_logging("warn");
   CLI::App app{"vkllm-bench-ops: kernel roofline benchmark and device-side op check"};
   std::string device, filter = ".*";
-  bool json = false, check = false, debug = false, sweep = false, sweep_quant = false;
+  bool json = false, check = false, verbose = false, debug = false, sweep = false,
+       sweep_quant = false;
   int reps = 20;
   app.add_option("--device", device, "Device index or name");
   app.add_option("--filter", filter, "Regex over 'op shape'");
   app.add_option("-r,--reps", reps, "Timed repetitions per case")->capture_default_str();
   app.add_flag("--json", json, "Print JSON");
   app.add_flag("--check", check, "Run the correctness cases on this device instead");
+  app.add_flag("-v,--verbose", verbose, "With --check: every case's error and its bound");
   app.add_flag("--sweep", sweep,
                "Also time matvec tunings (workgroup x rows) and matmul subgroup tiles");
   app.add_flag("--sweep-quant", sweep_quant,
@@ -99,7 +121,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     vk::Context ctx({.device = device, .validation = debug || check});
-    if (check) return run_checks(ctx, filter);
+    if (check) return run_checks(ctx, filter, verbose);
     auto& dev = ctx.device();
     // The cases are made first (seconds on the CPU with the GPU idle), so that the
     // ceilings' seconds of streaming come right before the first timed case.

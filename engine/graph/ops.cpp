@@ -118,7 +118,7 @@ TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
       g.op(
           "matvec_quant", {x, w}, {y},
           [=](vk::Stream& s, auto in, auto out) {
-            kernels::matvec_quant(s, *q, in[1], in[0], nullptr, out[0], n, k);
+            kernels::matvec_quant(s, *q, in[1], in[0], nullptr, out[0], n, k, precision);
           },
           cpu_linear(wtype, q, t, n, k, false));
     } else {
@@ -181,7 +181,7 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
     g.op(
         "matvec_quant", {x, w, r}, {y},
         [=](vk::Stream& s, auto in, auto out) {
-          kernels::matvec_quant(s, *q, in[1], in[0], &in[2], out[0], n, k);
+          kernels::matvec_quant(s, *q, in[1], in[0], &in[2], out[0], n, k, precision);
         },
         cpu_linear(g.tensor(w).dtype, q, t, n, k, true));
     return y;

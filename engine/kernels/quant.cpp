@@ -38,24 +38,59 @@ QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t, uint32_t k
   return {.workgroup = loads >= 256 ? 256u : 128u, .rows = 8, .unroll = 1, .vec = 4};
 }
 
+namespace {
+
+// Shared memory of the int8 kernel: x's two parts (2k bytes), a vec3 a block (16 bytes
+// with its padding), the partials.
+uint32_t int8_shared_bytes(uint32_t k, uint32_t rows, uint32_t max_subgroups) {
+  return 2 * k + k / 32 * 16 + rows * max_subgroups * 4;
+}
+
+}  // namespace
+
+bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint32_t k,
+                       MatmulPrecision precision) {
+  if (precision != MatmulPrecision::F16 || !device.int_dot) return false;
+  if (f.codes != QuantCodes::Int || f.group % 32 != 0 || k % 32 != 0) return false;
+  const QuantMatvecTuning t = quant_matvec_int8_tuning(f, 1, k);
+  const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, device.min_subgroup_size));
+  return int8_shared_bytes(k, t.rows, max_subgroups) <= device.max_shared_memory;
+}
+
+QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat&, uint32_t, uint32_t k) {
+  return {.workgroup = k / 32 >= 256 ? 256u : 128u, .rows = 8, .unroll = 1, .vec = 4};
+}
+
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
-                  uint32_t n, uint32_t k, const QuantMatvecTuning* tuning) {
+                  uint32_t n, uint32_t k, MatmulPrecision precision,
+                  const QuantMatvecTuning* tuning) {
   check_quant_shape(f, k, "matvec");
   if (n == 0) fail("matvec: empty product ({} x {})", n, k);
-  const QuantMatvecTuning t = tuning ? *tuning : quant_matvec_tuning(f, n, k);
+  const auto& info = s.device().info();
+  const bool int8 = matvec_quant_int8(info, f, k, precision);
+  const QuantMatvecTuning t = tuning ? *tuning
+                              : int8 ? quant_matvec_int8_tuning(f, n, k)
+                                     : quant_matvec_tuning(f, n, k);
   if (t.workgroup == 0 || t.rows == 0 || t.unroll == 0 || !(t.vec == 1 || t.vec == 2 || t.vec == 4))
     fail(
         "matvec: quantized matvec tuning {} threads x {} rows x {} pieces of {} words: expected "
         "non-zero counts and 1, 2 or 4 words",
         t.workgroup, t.rows, t.unroll, t.vec);
-  const auto& info = s.device().info();
   const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, info.min_subgroup_size));
+  if (int8 && int8_shared_bytes(k, t.rows, max_subgroups) > info.max_shared_memory)
+    fail(
+        "matvec: int8 quantized matvec: k = {} with {} rows needs {} bytes of shared memory, {} "
+        "has {}",
+        k, t.rows, int8_shared_bytes(k, t.rows, max_subgroups), info.name, info.max_shared_memory);
+  // The int8 kernel's fifth constant is k / 32 (the size of its shared x).
   const vk::PipelineKey pk{
-      .shader = r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant,
+      .shader = int8 ? (r ? ShaderId::matvec_quant_dot_residual : ShaderId::matvec_quant_dot)
+                     : (r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant),
       .bindings = r ? 4u : 3u,
       .workgroup = t.workgroup,
-      .spec = {t.rows, max_subgroups, spec_format(f), f.group, t.unroll, t.vec}};
+      .spec = {t.rows, max_subgroups, spec_format(f), f.group, int8 ? k / 32 : t.unroll,
+               int8 ? 0 : t.vec}};
   const auto& p = s.device().pipelines().get(pk);
   const QuantPush push{n, k, quant_geom(f, k)};
   const Grid g = grid_for((uint64_t(n) + t.rows - 1) / t.rows);

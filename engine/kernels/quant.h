@@ -35,11 +35,23 @@ struct QuantMatvecTuning {
 // "Quantized weights"; vkllm-bench-ops --sweep-quant sweeps them).
 QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
 
+// Whether matvec_quant sums with integer dot products (matvec_quant_dot.comp), x
+// written as two 8-bit parts per block of 32 (closer to x than f16: |error| <= max|x|
+// of the block / 64516): where `precision` is F16 (the engine's default, whose
+// tensor-core matmuls round x to f16), the device has 4 x 8-bit dot products, the codes
+// are integers in groups of a multiple of 32, and x's parts fit in shared memory.
+// Otherwise every code meets x exactly in fp32.
+bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint32_t k,
+                       MatmulPrecision precision);
+// The int8 kernel's launch shape (workgroup and rows; unroll and vec unused).
+QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
+
 // y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.
 // `tuning` overrides quant_matvec_tuning (the benchmark's sweep).
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
-                  uint32_t n, uint32_t k, const QuantMatvecTuning* tuning = nullptr);
+                  uint32_t n, uint32_t k, MatmulPrecision precision,
+                  const QuantMatvecTuning* tuning = nullptr);
 
 // Y [t, n] = X W^T, W quantized [n, k]: the tensor-core path where `path` is
 // Coopmat (W rounded to f16 after dequantization, as an f32 weight would be), else

@@ -47,6 +47,7 @@ Device::Device(const Instance& instance, const DeviceInfo& info, DeviceOptions o
   if (info_.coopmat_nv) exts.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
   if (info_.api_version < VK_API_VERSION_1_3) {
     if (info_.subgroup_size_control) exts.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+    if (info_.int_dot) exts.push_back(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
   }
 
   VkPhysicalDeviceFeatures2 feats{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -76,6 +77,13 @@ Device::Device(const Instance& instance, const DeviceInfo& info, DeviceOptions o
   if (info_.coopmat_nv) {
     *tail = &coop;
     tail = &coop.pNext;
+  }
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+  dot.shaderIntegerDotProduct = VK_TRUE;
+  if (info_.int_dot) {
+    *tail = &dot;
+    tail = &dot.pNext;
   }
 
   float priority = 1.0f;

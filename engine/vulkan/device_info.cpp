@@ -113,6 +113,24 @@ std::vector<DeviceInfo> query_devices(VkInstance instance,
     VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
     props.pNext = &subgroup;
     vkGetPhysicalDeviceProperties2(d.physical, &props);
+    // Integer dot products: core in 1.3, else the extension (both read the same structs).
+    const bool dot_known = props.properties.apiVersion >= VK_API_VERSION_1_3 ||
+                           d.has_extension(VK_KHR_SHADER_INTEGER_DOT_PRODUCT_EXTENSION_NAME);
+    VkPhysicalDeviceShaderIntegerDotProductProperties dot_props{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES};
+    VkPhysicalDeviceShaderIntegerDotProductFeatures dot_feats{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+    if (dot_known) {
+      VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+      p2.pNext = &dot_props;
+      vkGetPhysicalDeviceProperties2(d.physical, &p2);
+      VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+      f2.pNext = &dot_feats;
+      vkGetPhysicalDeviceFeatures2(d.physical, &f2);
+    }
+    d.int_dot = dot_known && dot_feats.shaderIntegerDotProduct;
+    d.int_dot_accelerated =
+        d.int_dot && dot_props.integerDotProduct4x8BitPackedMixedSignednessAccelerated;
     const auto& p = props.properties;
     d.name = p.deviceName;
     d.type = type_name(p.deviceType);
@@ -245,9 +263,13 @@ std::string format_devices(const std::vector<DeviceInfo>& devices) {
                     d.subgroup_size, d.min_subgroup_size, d.max_subgroup_size,
                     d.subgroup_size_control ? ", size control" : "", d.max_workgroup_size,
                     d.max_shared_memory / 1024);
-    s += fmt::format("    fp16 {}, int8 {}, 16-bit storage {}, 8-bit storage {}, timestamps {}\n",
-                     d.fp16 ? "yes" : "no", d.int8 ? "yes" : "no", d.storage16 ? "yes" : "no",
-                     d.storage8 ? "yes" : "no", d.timestamps ? "yes" : "no");
+    s += fmt::format(
+        "    fp16 {}, int8 {}, 16-bit storage {}, 8-bit storage {}, timestamps {}, int8 dot {}\n",
+        d.fp16 ? "yes" : "no", d.int8 ? "yes" : "no", d.storage16 ? "yes" : "no",
+        d.storage8 ? "yes" : "no", d.timestamps ? "yes" : "no",
+        !d.int_dot              ? "no"
+        : d.int_dot_accelerated ? "yes (hardware)"
+                                : "yes (emulated)");
     if (d.coopmat_shapes.empty()) {
       s += "    cooperative matrix (NV): none\n";
     } else {
@@ -295,6 +317,8 @@ std::string format_devices_json(const std::vector<DeviceInfo>& devices) {
                    {"int8", d.int8},
                    {"storage_16bit", d.storage16},
                    {"storage_8bit", d.storage8},
+                   {"int8_dot", d.int_dot},
+                   {"int8_dot_accelerated", d.int_dot_accelerated},
                    {"memory_budget", d.memory_budget},
                    {"timestamps", d.timestamps},
                    {"cooperative_matrix_nv", coop}});

@@ -48,10 +48,14 @@ struct DeviceInfo {
   bool subgroup_ballot = false;   // subgroupBroadcast of a dynamic lane
   bool subgroup_shuffle = false;  // subgroupShuffleXor
   bool subgroup_size_control = false;
-  bool fp16 = false;           // shaderFloat16
-  bool int8 = false;           // shaderInt8
-  bool storage16 = false;      // storageBuffer16BitAccess
-  bool storage8 = false;       // storageBuffer8BitAccess
+  bool fp16 = false;       // shaderFloat16
+  bool int8 = false;       // shaderInt8
+  bool storage16 = false;  // storageBuffer16BitAccess
+  bool storage8 = false;   // storageBuffer8BitAccess
+  // shaderIntegerDotProduct (Vulkan 1.3 or VK_KHR_shader_integer_dot_product), and
+  // whether the 4 x 8-bit packed dot of mixed signedness is a hardware instruction.
+  bool int_dot = false;
+  bool int_dot_accelerated = false;
   bool memory_budget = false;  // VK_EXT_memory_budget
   bool push_descriptor = false;
   bool timestamps = false;  // compute queue supports timestamps

@@ -101,7 +101,13 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
         if (k % 32) continue;
         cases.push_back(matvec_quant_case(rng, f, n, k, false));
         if (n == 7) cases.push_back(matvec_quant_case(rng, f, n, k, true));
+        // The engine's default precision: x in 8 bits where the device has the dot products.
+        cases.push_back(matvec_quant_case(rng, f, n, k, n == 7, kernels::MatmulPrecision::F16));
       }
+    // Blocks past two workgroups' worth (263 blocks of 32, 256 threads).
+    if (f.group <= 64)
+      cases.push_back(matvec_quant_case(rng, f, 9, 263 * 32 / f.group * f.group, false,
+                                        kernels::MatmulPrecision::F16));
     for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
       for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})
         cases.push_back(matmul_quant_case(rng, f, t, n, 3 * f.group, path));
@@ -247,8 +253,10 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     }
   // Quantized weights at the same shapes: bytes count the packed layout read.
   for (const QuantFormat& f : {quant_q8(), quant_q4()}) {
-    cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false));
-    cases.push_back(matvec_quant_case(rng, f, 4096, 14336, false));
+    for (auto p : {kernels::MatmulPrecision::F32, kernels::MatmulPrecision::F16}) {
+      cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false, p));
+      cases.push_back(matvec_quant_case(rng, f, 4096, 14336, false, p));
+    }
     cases.push_back(matmul_quant_case(rng, f, 512, 14336, 4096, kernels::MatmulPath::Coopmat));
   }
   // Prefill of 512 tokens through the 8B projections, and its attention.

@@ -49,8 +49,10 @@ OpCase lora_combine_case(std::mt19937& rng, bool dora, size_t rows, size_t n);
 // matmul paths, and quantize-at-load (checked through the values it encodes).
 std::vector<QuantFormat> quant_test_formats();
 HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k);
-OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k,
-                         bool residual);
+// precision F16: x rounded to 8 bits where the device has integer dot products
+// (kernels::matvec_quant_int8), bounded by its rounding error.
+OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
+                         kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
                          kernels::MatmulPath path);
 // against_input: compared with the weights it started from (quantization error),

@@ -35,18 +35,48 @@ HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n
   return out;
 }
 
-OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k,
-                         bool residual) {
+namespace {
+
+// An NMSE bound for a product whose x is written as two 8-bit parts per block of 32
+// (matvec_quant_dot.comp: q1 = round(x / d1), d1 = max|x| / 127, q2 the same of the
+// rest; |error| <= d2 / 2 a column): ten times the expected squared error of uniform
+// rounding, sum_n sum_k w_nk^2 d2_k^2 / 12, over sum ref^2. A wrong code, scale, zero
+// or column order costs errors of the size of the product itself.
+double int8_x_nmse_bound(const HostTensor& w, const HostTensor& x, const HostTensor& ref, size_t n,
+                         size_t k) {
+  std::vector<double> d2(k);
+  for (size_t b = 0; b < k; b += 32) {
+    const size_t e = std::min(k, b + 32);
+    float amax = 0, amax2 = 0;
+    for (size_t j = b; j < e; ++j) amax = std::max(amax, std::abs(x.get(j)));
+    const float d1 = amax / 127, inv = amax > 0 ? 127 / amax : 0;
+    for (size_t j = b; j < e; ++j)
+      amax2 = std::max(amax2, std::abs(x.get(j) - d1 * std::nearbyint(x.get(j) * inv)));
+    for (size_t j = b; j < e; ++j) d2[j] = double(amax2 / 127) * (amax2 / 127);
+  }
+  double err = 0, sum = 0;
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t j = 0; j < k; ++j) err += double(w.get(r * k + j)) * w.get(r * k + j) * d2[j] / 12;
+    sum += double(ref.get(r)) * ref.get(r);
+  }
+  return 10 * err / std::max(sum, 1e-30);
+}
+
+}  // namespace
+
+OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
+                         kernels::MatmulPrecision precision) {
   OpCase c;
   c.op = residual ? "matvec_quant_residual" : "matvec_quant";
-  c.shape = fmt::format("{} n={} k={}", quant_format_name(f), n, k);
+  c.shape = fmt::format("{} n={} k={}{}", quant_format_name(f), n, k,
+                        precision == kernels::MatmulPrecision::F16 ? " f16" : "");
   c.inputs.push_back(random_quant_weight(rng, f, n, k));
   c.inputs.push_back(random_tensor(rng, DType::F32, k));
   if (residual) c.inputs.push_back(random_tensor(rng, DType::F32, n));
   c.outputs.push_back({DType::F32, n});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec_quant(s, f, in[0], in[1], residual ? &in[2] : nullptr, out[0], uint32_t(n),
-                          uint32_t(k));
+                          uint32_t(k), precision);
   };
   c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
     host::cpu::linear(cpu, {in[0], DType::U32, f}, reinterpret_cast<const float*>(in[1]),
@@ -62,6 +92,13 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
   // fp32 sums of exact products, as the plain matvec: the kernel takes code - zero
   // exactly per weight (no s (sum(code x) - zero sum(x)), whose two sums cancel).
   c.max_nmse = 1e-9;
+  if (precision == kernels::MatmulPrecision::F16) {
+    // The int8 kernel's fp32 sums as the exact path's (1e-9), plus x's rounding
+    // (whichever kernel the device runs).
+    const HostTensor w = host::ref::dequantize(c.inputs[0], f, n, k);
+    c.max_nmse =
+        1e-9 + int8_x_nmse_bound(w, c.inputs[1], host::ref::matvec(w, c.inputs[1], n, k), n, k);
+  }
   c.bytes = double(n * quant_row_bytes(f, k) + k * 4 + n * 4);
   c.flops = 2.0 * double(n) * double(k);
   return c;

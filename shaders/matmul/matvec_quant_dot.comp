@@ -1,0 +1,183 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// y[n] = sum_k W[n, k] x[k] (+ r[n] with RESIDUAL) for a quantized W with integer codes
+// (engine/base/quant.h; groups a multiple of 32), summed with 4-wide packed integer dot
+// products (SPV_KHR_integer_dot_product: one instruction for four weights, where the
+// fp32 path spends about four a weight), as llama.cpp's MMVQ kernels do, but with x in
+// two 8-bit parts so that it is not rounded coarser than f16 would round it. The
+// workgroup first writes x into shared memory (quantize_block below); each thread then
+// takes whole blocks of 32 columns of its ROWS rows (16 bytes of 4-bit codes, 32 of
+// 8-bit) and adds s (d1 isum1 + d2 isum2 - z (d1 sum q1 + d2 sum q2)) for the group's
+// scale s and zero z. The first block's codes are loaded before x is ready, so that the
+// weight stream starts at once. Subgroups, then shared memory, reduce.
+//
+// The one departure from the exact product is x's rounding, |e| <= d2 / 2 a column:
+// a row's error is about sqrt(sum w^2 d2^2 / 12) (the op harness bounds it so,
+// tests/harness/cases_quant.cpp).
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_EXT_spirv_intrinsics : require
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint ROWS = 8;
+layout(constant_id = 2) const uint MAX_SUBGROUPS = 32;
+layout(constant_id = 3) const uint QFMT = 4u;
+layout(constant_id = 4) const uint QGROUP = 32u;
+layout(constant_id = 5) const uint KBLOCKS = 128u;  // k / 32: the size of the shared x
+
+layout(push_constant) uniform Push { uint n; uint k; uint row_words; uint scale_word; uint zero_byte; } p;
+layout(binding = 0) readonly buffer W { uint wq[]; };
+layout(binding = 0) readonly buffer W4 { uvec4 wq4[]; };
+layout(binding = 1) readonly buffer X4 { vec4 x4[]; };
+layout(binding = 2) writeonly buffer Y { float y[]; };
+#ifdef RESIDUAL
+layout(binding = 3) readonly buffer R { float r[]; };
+#endif
+
+// OpSUDot (4452) with PackedVectorFormat4x8Bit: the four signed bytes of a times the
+// four unsigned bytes of b, summed. Capabilities DotProduct (6019) and
+// DotProductInput4x8BitPacked (6018).
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4452)
+int sudot4(int a, uint b, spirv_literal int packed_format);
+
+#include "grid.glsl"
+#include "quant.glsl"
+
+// x in two parts per block of 32, each 32 signed 8-bit codes with a scale: x = d1 q1 +
+// d2 q2 + e, q1 = round(x / d1) with d1 = max|x| / 127, q2 the same of what q1 leaves,
+// so |e| <= d2 / 2 <= max|x| / 64516: closer to x than an f16 rounding of it. Stored as
+// 8 words a part: for 8-bit weights columns 4i..4i+3 in word i; for 4-bit weights word
+// 2i holds columns 8i, 8i+2, 8i+4, 8i+6 and word 2i+1 the odd ones, the order in which
+// a code word's nibbles come out of two masks.
+shared uvec4 xq[KBLOCKS * 4u];  // q1's two uvec4, then q2's
+shared vec3 xd[KBLOCKS];        // d1, d2 and d1 sum(q1) + d2 sum(q2)
+shared float partial[ROWS][MAX_SUBGROUPS];
+
+const uint BLOCK_VECS = QBITS == 4u ? 1u : 2u;  // uvec4 loads of codes per row and block
+
+uint pack_codes(ivec4 q) {
+  return uint(q.x & 255) | uint(q.y & 255) << 8 | uint(q.z & 255) << 16 | uint(q.w & 255) << 24;
+}
+
+// Rounds v to codes q of scale d (returned), stores them as part `part` of block b,
+// and returns d sum(q); v becomes what the codes leave.
+float quantize_part(inout vec4 v[8], uint b, uint part, out float d) {
+  float amax = 0.0;
+  for (uint i = 0u; i < 8u; ++i) {
+    const vec4 a = abs(v[i]);
+    amax = max(amax, max(max(a.x, a.y), max(a.z, a.w)));
+  }
+  d = amax / 127.0;
+  const float inv = amax > 0.0 ? 127.0 / amax : 0.0;
+  ivec4 q[8];
+  int sum = 0;
+  for (uint i = 0u; i < 8u; ++i) {
+    q[i] = clamp(ivec4(roundEven(v[i] * inv)), ivec4(-127), ivec4(127));
+    sum += q[i].x + q[i].y + q[i].z + q[i].w;
+    v[i] -= d * vec4(q[i]);
+  }
+  uint wds[8];
+  for (uint i = 0u; i < 4u; ++i) {
+    if (QBITS == 4u) {  // word i of the weight covers columns 8i..8i+7: q[2i], q[2i+1]
+      wds[2u * i] = pack_codes(ivec4(q[2u * i].x, q[2u * i].z, q[2u * i + 1u].x, q[2u * i + 1u].z));
+      wds[2u * i + 1u] =
+          pack_codes(ivec4(q[2u * i].y, q[2u * i].w, q[2u * i + 1u].y, q[2u * i + 1u].w));
+    } else {
+      wds[2u * i] = pack_codes(q[2u * i]);
+      wds[2u * i + 1u] = pack_codes(q[2u * i + 1u]);
+    }
+  }
+  xq[4u * b + 2u * part] = uvec4(wds[0], wds[1], wds[2], wds[3]);
+  xq[4u * b + 2u * part + 1u] = uvec4(wds[4], wds[5], wds[6], wds[7]);
+  return d * float(sum);
+}
+
+void quantize_block(uint b) {
+  vec4 v[8];
+  for (uint i = 0u; i < 8u; ++i) v[i] = x4[b * 8u + i];
+  float d1, d2;
+  const float s1 = quantize_part(v, b, 0u, d1);
+  const float s2 = quantize_part(v, b, 1u, d2);
+  xd[b] = vec3(d1, d2, s1 + s2);
+}
+
+// The integer dots of one row's codes of a block (c0, and c1 for 8-bit) with x's two
+// parts (a: q1, b: q2).
+ivec2 block_dot(uvec4 c0, uvec4 c1, uvec4 xa0, uvec4 xa1, uvec4 xb0, uvec4 xb1) {
+  if (QBITS == 4u) {
+    const uint m = 0x0F0F0F0Fu;
+    const uvec4 lo = c0 & m, hi = (c0 >> 4) & m;
+    return ivec2(sudot4(int(xa0.x), lo.x, 0) + sudot4(int(xa0.y), hi.x, 0) +
+                     sudot4(int(xa0.z), lo.y, 0) + sudot4(int(xa0.w), hi.y, 0) +
+                     sudot4(int(xa1.x), lo.z, 0) + sudot4(int(xa1.y), hi.z, 0) +
+                     sudot4(int(xa1.z), lo.w, 0) + sudot4(int(xa1.w), hi.w, 0),
+                 sudot4(int(xb0.x), lo.x, 0) + sudot4(int(xb0.y), hi.x, 0) +
+                     sudot4(int(xb0.z), lo.y, 0) + sudot4(int(xb0.w), hi.y, 0) +
+                     sudot4(int(xb1.x), lo.z, 0) + sudot4(int(xb1.y), hi.z, 0) +
+                     sudot4(int(xb1.z), lo.w, 0) + sudot4(int(xb1.w), hi.w, 0));
+  }
+  return ivec2(sudot4(int(xa0.x), c0.x, 0) + sudot4(int(xa0.y), c0.y, 0) +
+                   sudot4(int(xa0.z), c0.z, 0) + sudot4(int(xa0.w), c0.w, 0) +
+                   sudot4(int(xa1.x), c1.x, 0) + sudot4(int(xa1.y), c1.y, 0) +
+                   sudot4(int(xa1.z), c1.z, 0) + sudot4(int(xa1.w), c1.w, 0),
+               sudot4(int(xb0.x), c0.x, 0) + sudot4(int(xb0.y), c0.y, 0) +
+                   sudot4(int(xb0.z), c0.z, 0) + sudot4(int(xb0.w), c0.w, 0) +
+                   sudot4(int(xb1.x), c1.x, 0) + sudot4(int(xb1.y), c1.y, 0) +
+                   sudot4(int(xb1.z), c1.z, 0) + sudot4(int(xb1.w), c1.w, 0));
+}
+
+void main() {
+  const uint tid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
+  const uint row0 = linear_workgroup() * ROWS;
+  const RowGeom g = RowGeom(p.row_words, p.scale_word, p.zero_byte);
+  float acc[ROWS];
+  uint rb[ROWS];
+  for (uint r = 0u; r < ROWS; ++r) {
+    acc[r] = 0.0;
+    rb[r] = min(row0 + r, p.n - 1u) * g.row_words;  // rows past the end read the last, unused
+  }
+  // The codes, scales and zeros of this thread's first block, before x is ready.
+  uvec4 c0[ROWS], c1[ROWS];
+  float s[ROWS], z[ROWS];
+  uint b = tid;
+  {
+    const uint bl = min(b, KBLOCKS - 1u);
+    for (uint r = 0u; r < ROWS; ++r) {
+      c0[r] = wq4[rb[r] / 4u + bl * BLOCK_VECS];
+      c1[r] = BLOCK_VECS == 2u ? wq4[rb[r] / 4u + bl * 2u + 1u] : uvec4(0u);
+      s[r] = qscale(rb[r], g, bl * 32u);
+      z[r] = qzero(rb[r], g, bl * 32u);
+    }
+  }
+  for (uint i = tid; i < KBLOCKS; i += wg) quantize_block(i);
+  barrier();
+  for (; b < KBLOCKS; b += wg) {
+    const uvec4 xa0 = xq[4u * b], xa1 = xq[4u * b + 1u], xb0 = xq[4u * b + 2u],
+                xb1 = xq[4u * b + 3u];
+    const vec3 dx = xd[b];
+    for (uint r = 0u; r < ROWS; ++r) {
+      const vec2 isum = vec2(block_dot(c0[r], c1[r], xa0, xa1, xb0, xb1));
+      acc[r] += s[r] * (dx.x * isum.x + dx.y * isum.y - z[r] * dx.z);
+    }
+    const uint nb = b + wg;
+    if (nb < KBLOCKS)
+      for (uint r = 0u; r < ROWS; ++r) {
+        c0[r] = wq4[rb[r] / 4u + nb * BLOCK_VECS];
+        c1[r] = BLOCK_VECS == 2u ? wq4[rb[r] / 4u + nb * 2u + 1u] : uvec4(0u);
+        s[r] = qscale(rb[r], g, nb * 32u);
+        z[r] = qzero(rb[r], g, nb * 32u);
+      }
+  }
+  for (uint r = 0u; r < ROWS; ++r) {
+    const float v = subgroupAdd(acc[r]);
+    if (subgroupElect()) partial[r][gl_SubgroupID] = v;
+  }
+  barrier();
+  if (tid < ROWS && row0 + tid < p.n) {
+    float v = 0.0;
+    for (uint i = 0u; i < gl_NumSubgroups; ++i) v += partial[tid][i];
+#ifdef RESIDUAL
+    v += r[row0 + tid];
+#endif
+    y[row0 + tid] = v;
+  }
+}
