@@ -197,37 +197,55 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
   return y;
 }
 
-bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u) {
+bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u,
+                       const vk::DeviceInfo* gpu, kernels::MatmulPrecision precision) {
   const Tensor &xt = g.tensor(x), &wt = g.tensor(w), &ut = g.tensor(u);
-  return xt.dtype == DType::F32 && !wt.quant && !ut.quant && wt.dtype == ut.dtype &&
-         wt.dtype != DType::U32 && wt.shape == ut.shape && wt.shape.size() == 2 &&
-         wt.shape[1] == xt.shape.back() && rows_of(xt) <= kernels::kMatvecBatchLimit;
+  if (xt.dtype != DType::F32 || wt.shape != ut.shape || wt.shape.size() != 2 ||
+      wt.shape[1] != xt.shape.back())
+    return false;
+  if (wt.quant || ut.quant)
+    return wt.quant && wt.quant == ut.quant && rows_of(xt) == 1 && gpu &&
+           kernels::matvec_quant_int8(*gpu, *wt.quant, uint32_t(wt.shape[1]), precision);
+  return wt.dtype == ut.dtype && wt.dtype != DType::U32 &&
+         rows_of(xt) <= kernels::kMatvecBatchLimit;
 }
 
 TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
-                      TensorId w, TensorId u) {
-  if (!gated_linear_fits(g, x, w, u))
+                      TensorId w, TensorId u, const vk::DeviceInfo* gpu,
+                      kernels::MatmulPrecision precision) {
+  if (!gated_linear_fits(g, x, w, u, gpu, precision))
     fail(
         "graph: gated linear '{}': '{}' and '{}' are not two float weights of one shape and "
-        "dtype taking '{}' ({} rows at most)",
+        "dtype taking '{}' ({} rows at most), nor two quantized ones the int8 kernel takes",
         name, g.tensor(w).name, g.tensor(u).name, g.tensor(x).name, kernels::kMatvecBatchLimit);
   const auto [t, n, k] = linear_dims(g, name, x, w);
   const DType wtype = g.tensor(w).dtype;
-  const kernels::MatvecKey key = kernels::matvec_gated_key(wtype, k, act, t);
+  const std::optional<QuantFormat> q = g.tensor(w).quant;
   TensorId y = g.activation(std::move(name), DType::F32, {t, n});
+  // The CPU backend runs the three steps: its products dominate either way.
+  auto cpu_steps = [=](cpu::Cpu& c, auto in, auto out) {
+    std::vector<float> gate(size_t(t) * n), up(size_t(t) * n);
+    cpu::linear(c, {in[1], wtype, q}, f32(in[0]), nullptr, gate.data(), t, n, k);
+    cpu::linear(c, {in[2], wtype, q}, f32(in[0]), nullptr, up.data(), t, n, k);
+    cpu::gated(c, act == kernels::Activation::SiLU ? cpu::Gate::SiLU : cpu::Gate::GeluTanh,
+               gate.data(), up.data(), f32(out[0]), t, n);
+  };
+  if (q) {
+    g.op(
+        "matvec_quant_gated", {x, w, u}, {y},
+        [=](vk::Stream& s, auto in, auto out) {
+          kernels::matvec_quant_gated(s, *q, act, in[1], in[2], in[0], out[0], n, k);
+        },
+        cpu_steps);
+    return y;
+  }
+  const kernels::MatvecKey key = kernels::matvec_gated_key(wtype, k, act, t);
   g.op(
       "matvec_gated", {x, w, u}, {y},
       [=](vk::Stream& s, auto in, auto out) {
         kernels::matvec_gated(s, key, in[1], in[2], in[0], out[0], n, k);
       },
-      // The CPU backend runs the three steps: its products dominate either way.
-      [=](cpu::Cpu& c, auto in, auto out) {
-        std::vector<float> gate(size_t(t) * n), up(size_t(t) * n);
-        cpu::linear(c, {in[1], wtype, {}}, f32(in[0]), nullptr, gate.data(), t, n, k);
-        cpu::linear(c, {in[2], wtype, {}}, f32(in[0]), nullptr, up.data(), t, n, k);
-        cpu::gated(c, act == kernels::Activation::SiLU ? cpu::Gate::SiLU : cpu::Gate::GeluTanh,
-                   gate.data(), up.data(), f32(out[0]), t, n);
-      });
+      cpu_steps);
   return y;
 }
 

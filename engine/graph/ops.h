@@ -37,10 +37,13 @@ TensorId linear_residual(GraphBuilder& g, std::string proj_name, std::string nam
 
 // act(x W^T) * (x U^T) for a gated MLP's gate (W) and up (U) weights [n, k]: one
 // matvec for the three (gated_linear_fits says when: a few rows of x, float weights
-// of one dtype and shape).
-bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u);
+// of one dtype and shape; or one row and quantized weights of one format and shape
+// that take the int8 kernel on `gpu` at `precision`, kernels::matvec_quant_int8).
+bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u,
+                       const vk::DeviceInfo* gpu, kernels::MatmulPrecision precision);
 TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
-                      TensorId w, TensorId u);
+                      TensorId w, TensorId u, const vk::DeviceInfo* gpu,
+                      kernels::MatmulPrecision precision);
 
 // x [rows, n] += b [n], in place.
 void add_bias(GraphBuilder& g, TensorId x, TensorId b);

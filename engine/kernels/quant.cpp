@@ -100,6 +100,31 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
     s.dispatch(p, {w, x, y}, push, g.x, g.y);
 }
 
+void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
+                        const vk::BufferRange& w, const vk::BufferRange& u,
+                        const vk::BufferRange& x, const vk::BufferRange& y, uint32_t n, uint32_t k,
+                        const QuantMatvecTuning* tuning) {
+  check_quant_shape(f, k, "gated matvec");
+  if (n == 0) fail("gated matvec: empty product ({} x {})", n, k);
+  const auto& info = s.device().info();
+  if (!matvec_quant_int8(info, f, k, MatmulPrecision::F16))
+    fail("gated matvec: {} with k = {} does not take the int8 kernel on {}", quant_format_name(f),
+         k, info.name);
+  const QuantMatvecTuning t = tuning ? *tuning : quant_matvec_int8_tuning(f, n, k);
+  // Both weights' rows in registers: half the rows of the single product.
+  const uint32_t rows = std::max(1u, t.rows / 2);
+  const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, info.min_subgroup_size));
+  const vk::PipelineKey pk{.shader = ShaderId::matvec_quant_dot_gated,
+                           .bindings = 4,
+                           .workgroup = t.workgroup,
+                           .spec = {rows, max_subgroups, spec_format(f), f.group, k / 32,
+                                    act == Activation::SiLU ? 0u : 1u}};
+  const auto& p = s.device().pipelines().get(pk);
+  const QuantPush push{n, k, quant_geom(f, k)};
+  const Grid g = grid_for((uint64_t(n) + rows - 1) / rows);
+  s.dispatch(p, {w, x, y, u}, push, g.x, g.y);
+}
+
 void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk::BufferRange& x,
                   const vk::BufferRange& w, const vk::BufferRange& y, uint32_t t, uint32_t n,
                   uint32_t k) {

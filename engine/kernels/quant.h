@@ -6,6 +6,7 @@
 
 #include "engine/base/dtype.h"
 #include "engine/base/quant.h"
+#include "engine/kernels/activation.h"
 #include "engine/kernels/matmul.h"
 #include "engine/vulkan/stream.h"
 
@@ -52,6 +53,15 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
                   uint32_t n, uint32_t k, MatmulPrecision precision,
                   const QuantMatvecTuning* tuning = nullptr);
+
+// y = act(W x) * (U x): a gated MLP's gate (W) and up (U) projections, both quantized
+// [n, k] of format f, and its activation in one pass on the int8 kernel (x written once
+// for both; a decode step saves the activation's dispatch and a dependent barrier).
+// Only where matvec_quant_int8(device, f, k, F16) holds.
+void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
+                        const vk::BufferRange& w, const vk::BufferRange& u,
+                        const vk::BufferRange& x, const vk::BufferRange& y, uint32_t n, uint32_t k,
+                        const QuantMatvecTuning* tuning = nullptr);
 
 // Y [t, n] = X W^T, W quantized [n, k]: the tensor-core path where `path` is
 // Coopmat (W rounded to f16 after dequantization, as an f32 weight would be), else

@@ -139,9 +139,18 @@ TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
 TensorId Forward::gated_linear(const std::string& gate_name, const std::string& up_name,
                                const std::string& name, kernels::Activation act, TensorId x,
                                TensorId wg, TensorId wu) {
-  if (graph::ops::gated_linear_fits(g, x, wg, wu) && lora_of(wg).empty() && lora_of(wu).empty() &&
-      !g.kept(gate_name) && !g.kept(up_name))
-    return graph::ops::gated_linear(g, name, act, input_for(gate_name, x, wg), wg, wu);
+  const size_t d = size_t(g.device());
+  const vk::DeviceInfo* gpu = d < res_.gpu.size() ? res_.gpu[d] : nullptr;
+  // One input for both: not where GPTQ's act-order permutes x for either.
+  auto permuted = [&](TensorId w) {
+    auto it = sources_.find(w);
+    return it != sources_.end() && !it->second.perm.empty();
+  };
+  if (graph::ops::gated_linear_fits(g, x, wg, wu, gpu, precision_of(shape)) &&
+      lora_of(wg).empty() && lora_of(wu).empty() && !g.kept(gate_name) && !g.kept(up_name) &&
+      !permuted(wg) && !permuted(wu))
+    return graph::ops::gated_linear(g, name, act, input_for(gate_name, x, wg), wg, wu, gpu,
+                                    precision_of(shape));
   TensorId gate = linear(gate_name, x, wg), up = linear(up_name, x, wu);
   return graph::ops::gated(g, name, act, gate, up);
 }

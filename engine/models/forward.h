@@ -61,6 +61,9 @@ struct ForwardResources {
   // (a fused weight's q, k, v) must start at a multiple of it.
   std::vector<uint64_t> offset_alignment;
   std::vector<bool> is_cpu;  // per device: the CPU backend
+  // Per device: the GPU's properties (kernel choices made while building the graph),
+  // nullptr for the CPU.
+  std::vector<const vk::DeviceInfo*> gpu;
   // Per layer: the KV cache [sequences * ctx, kv_heads, head_dim] on the layer's device.
   std::vector<vk::BufferRange> k_cache, v_cache;
   // Per device and rope config (ModelConfig::ropes): cos and sin [ctx, rot / 2] f32.

@@ -157,6 +157,7 @@ Session::Session(std::vector<graph::Backend> devices, const model::ModelFolder& 
   for (const graph::Backend& dev : devices_) {
     resources_.offset_alignment.push_back(dev.offset_alignment());
     resources_.is_cpu.push_back(dev.is_cpu());
+    resources_.gpu.push_back(dev.vulkan ? &dev.vulkan->info() : nullptr);
   }
   resources_.lora = [this](int d, size_t i) { return adapters_.factors(d, i); };
   for (int il = 0; il < cfg.num_layers; ++il) {

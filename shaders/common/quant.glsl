@@ -1,7 +1,7 @@
 // Reading the engine's quantized weight layout (engine/base/quant.h): blocks of 32
 // weights of one row, decoded to f32. The including shader declares the buffer
-// `wq` (uint words) and the spec constants QFMT and QGROUP, and passes the row
-// geometry (RowGeom) from push constants.
+// `wq` (uint words; and `uq` with QUANT_SECOND_WEIGHT) and the spec constants QFMT
+// and QGROUP, and passes the row geometry (RowGeom) from push constants.
 //   QFMT = bits | codes << 4 | scale_f16 << 8 | zeros << 9 | zero << 16
 //   codes: 0 integer (code - zero), 1 NF4, 2 FP4, 3 FP8 e4m3
 
@@ -40,17 +40,29 @@ float qdecode(uint code, float zero) {
   return float(code) - zero;
 }
 
-// Scale and zero of the group holding column c of the row starting at word `rb`.
-float qscale(uint rb, RowGeom g, uint c) {
-  const uint grp = c / QGROUP;
-  if (QSCALE_F16) return unpackHalf2x16(wq[rb + g.scale_word + grp / 2u])[grp & 1u];
-  return uintBitsToFloat(wq[rb + g.scale_word + grp]);
+// Word `at` of weight m: 0 is `wq`; with QUANT_SECOND_WEIGHT the including shader
+// declares `uq`, weight 1, of the same layout (a gated MLP's up beside its gate).
+uint qword_of(uint m, uint at) {
+#ifdef QUANT_SECOND_WEIGHT
+  if (m == 1u) return uq[at];
+#endif
+  return wq[at];
 }
-float qzero(uint rb, RowGeom g, uint c) {
+
+// Scale and zero of the group holding column c of the row starting at word `rb` of
+// weight m (of `wq` without m).
+float qscale(uint m, uint rb, RowGeom g, uint c) {
+  const uint grp = c / QGROUP;
+  if (QSCALE_F16) return unpackHalf2x16(qword_of(m, rb + g.scale_word + grp / 2u))[grp & 1u];
+  return uintBitsToFloat(qword_of(m, rb + g.scale_word + grp));
+}
+float qzero(uint m, uint rb, RowGeom g, uint c) {
   if (!QZEROS) return float(QZERO);
   const uint byte = g.zero_byte + c / QGROUP;
-  return float((wq[rb + byte / 4u] >> (8u * (byte & 3u))) & 255u);
+  return float((qword_of(m, rb + byte / 4u) >> (8u * (byte & 3u))) & 255u);
 }
+float qscale(uint rb, RowGeom g, uint c) { return qscale(0u, rb, g, c); }
+float qzero(uint rb, RowGeom g, uint c) { return qzero(0u, rb, g, c); }
 
 // Integer codes as exact floats without an int-to-float conversion (a quarter-rate
 // instruction on NVIDIA): bits [b, b + m) of v under the exponent 150 - b read as
@@ -86,6 +98,17 @@ uint qcode(uint word, uint j) {
 void qload8(uint row, RowGeom g, uint c0, out vec4 lo, out vec4 hi) {
   const uint rb = row * g.row_words;
   const float s = qscale(rb, g, c0), z = qzero(rb, g, c0);
+  if (QCODES == 0u) {  // integer codes: the exact conversions of qword4 / qword8
+    if (QBITS == 4u) {
+      qword4(wq[rb + c0 / 8u], z, lo, hi);
+    } else {
+      lo = qword8(wq[rb + c0 / 4u], z);
+      hi = qword8(wq[rb + c0 / 4u + 1u], z);
+    }
+    lo *= s;
+    hi *= s;
+    return;
+  }
   float v[8];
   if (QBITS == 4u) {
     const uint w = wq[rb + c0 / 8u];

@@ -32,6 +32,18 @@ layout(binding = 2) writeonly buffer Y { float y[]; };
 #ifdef RESIDUAL
 layout(binding = 3) readonly buffer R { float r[]; };
 #endif
+#ifdef GATED
+// y = act(W x) * (U x) for a second weight U of W's shape and format (a gated MLP's gate
+// and up projections and its activation in one pass: x is written once for both),
+// ACT 0 SiLU or 1 GELU (tanh form), as activation/gated.comp computes them.
+layout(constant_id = 6) const uint ACT = 0;
+layout(binding = 3) readonly buffer U { uint uq[]; };
+layout(binding = 3) readonly buffer U4 { uvec4 uq4[]; };
+#define QUANT_SECOND_WEIGHT
+const uint MATS = 2u;  // W (gate) then U (up)
+#else
+const uint MATS = 1u;
+#endif
 
 // OpSUDot (4452) with PackedVectorFormat4x8Bit: the four signed bytes of a times the
 // four unsigned bytes of b, summed. Capabilities DotProduct (6019) and
@@ -50,9 +62,16 @@ int sudot4(int a, uint b, spirv_literal int packed_format);
 // a code word's nibbles come out of two masks.
 shared uvec4 xq[KBLOCKS * 4u];  // q1's two uvec4, then q2's
 shared vec3 xd[KBLOCKS];        // d1, d2 and d1 sum(q1) + d2 sum(q2)
-shared float partial[ROWS][MAX_SUBGROUPS];
+shared float partial[MATS * ROWS][MAX_SUBGROUPS];  // [m][r] at m * ROWS + r
 
 const uint BLOCK_VECS = QBITS == 4u ? 1u : 2u;  // uvec4 loads of codes per row and block
+
+uvec4 codes_of(uint m, uint at) {
+#ifdef GATED
+  if (m == 1u) return uq4[at];
+#endif
+  return wq4[at];
+}
 
 uint pack_codes(ivec4 q) {
   return uint(q.x & 255) | uint(q.y & 255) << 8 | uint(q.z & 255) << 16 | uint(q.w & 255) << 24;
@@ -129,23 +148,23 @@ void main() {
   const uint tid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
   const uint row0 = linear_workgroup() * ROWS;
   const RowGeom g = RowGeom(p.row_words, p.scale_word, p.zero_byte);
-  float acc[ROWS];
+  // Index i = m * ROWS + r: row r of weight m.
+  float acc[MATS * ROWS];
   uint rb[ROWS];
-  for (uint r = 0u; r < ROWS; ++r) {
-    acc[r] = 0.0;
-    rb[r] = min(row0 + r, p.n - 1u) * g.row_words;  // rows past the end read the last, unused
-  }
+  for (uint r = 0u; r < ROWS; ++r) rb[r] = min(row0 + r, p.n - 1u) * g.row_words;  // past the end: the last, unused
+  for (uint i = 0u; i < MATS * ROWS; ++i) acc[i] = 0.0;
   // The codes, scales and zeros of this thread's first block, before x is ready.
-  uvec4 c0[ROWS], c1[ROWS];
-  float s[ROWS], z[ROWS];
+  uvec4 c0[MATS * ROWS], c1[MATS * ROWS];
+  float s[MATS * ROWS], z[MATS * ROWS];
   uint b = tid;
   {
     const uint bl = min(b, KBLOCKS - 1u);
-    for (uint r = 0u; r < ROWS; ++r) {
-      c0[r] = wq4[rb[r] / 4u + bl * BLOCK_VECS];
-      c1[r] = BLOCK_VECS == 2u ? wq4[rb[r] / 4u + bl * 2u + 1u] : uvec4(0u);
-      s[r] = qscale(rb[r], g, bl * 32u);
-      z[r] = qzero(rb[r], g, bl * 32u);
+    for (uint i = 0u; i < MATS * ROWS; ++i) {
+      const uint m = i / ROWS, at = rb[i % ROWS];
+      c0[i] = codes_of(m, at / 4u + bl * BLOCK_VECS);
+      c1[i] = BLOCK_VECS == 2u ? codes_of(m, at / 4u + bl * 2u + 1u) : uvec4(0u);
+      s[i] = qscale(m, at, g, bl * 32u);
+      z[i] = qzero(m, at, g, bl * 32u);
     }
   }
   for (uint i = tid; i < KBLOCKS; i += wg) quantize_block(i);
@@ -154,29 +173,41 @@ void main() {
     const uvec4 xa0 = xq[4u * b], xa1 = xq[4u * b + 1u], xb0 = xq[4u * b + 2u],
                 xb1 = xq[4u * b + 3u];
     const vec3 dx = xd[b];
-    for (uint r = 0u; r < ROWS; ++r) {
-      const vec2 isum = vec2(block_dot(c0[r], c1[r], xa0, xa1, xb0, xb1));
-      acc[r] += s[r] * (dx.x * isum.x + dx.y * isum.y - z[r] * dx.z);
+    for (uint i = 0u; i < MATS * ROWS; ++i) {
+      const vec2 isum = vec2(block_dot(c0[i], c1[i], xa0, xa1, xb0, xb1));
+      acc[i] += s[i] * (dx.x * isum.x + dx.y * isum.y - z[i] * dx.z);
     }
     const uint nb = b + wg;
     if (nb < KBLOCKS)
-      for (uint r = 0u; r < ROWS; ++r) {
-        c0[r] = wq4[rb[r] / 4u + nb * BLOCK_VECS];
-        c1[r] = BLOCK_VECS == 2u ? wq4[rb[r] / 4u + nb * 2u + 1u] : uvec4(0u);
-        s[r] = qscale(rb[r], g, nb * 32u);
-        z[r] = qzero(rb[r], g, nb * 32u);
+      for (uint i = 0u; i < MATS * ROWS; ++i) {
+        const uint m = i / ROWS, at = rb[i % ROWS];
+        c0[i] = codes_of(m, at / 4u + nb * BLOCK_VECS);
+        c1[i] = BLOCK_VECS == 2u ? codes_of(m, at / 4u + nb * 2u + 1u) : uvec4(0u);
+        s[i] = qscale(m, at, g, nb * 32u);
+        z[i] = qzero(m, at, g, nb * 32u);
       }
   }
-  for (uint r = 0u; r < ROWS; ++r) {
-    const float v = subgroupAdd(acc[r]);
-    if (subgroupElect()) partial[r][gl_SubgroupID] = v;
+  for (uint i = 0u; i < MATS * ROWS; ++i) {
+    const float v = subgroupAdd(acc[i]);
+    if (subgroupElect()) partial[i][gl_SubgroupID] = v;
   }
   barrier();
   if (tid < ROWS && row0 + tid < p.n) {
     float v = 0.0;
-    for (uint i = 0u; i < gl_NumSubgroups; ++i) v += partial[tid][i];
+    for (uint j = 0u; j < gl_NumSubgroups; ++j) v += partial[tid][j];
 #ifdef RESIDUAL
     v += r[row0 + tid];
+#endif
+#ifdef GATED
+    float up = 0.0;
+    for (uint j = 0u; j < gl_NumSubgroups; ++j) up += partial[ROWS + tid][j];
+    if (ACT == 0u) {
+      v = v / (1.0 + exp(-v));
+    } else {
+      const float t = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+      v = v / (1.0 + exp(-2.0 * t));
+    }
+    v *= up;
 #endif
     y[row0 + tid] = v;
   }

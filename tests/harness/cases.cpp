@@ -108,6 +108,12 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     if (f.group <= 64)
       cases.push_back(matvec_quant_case(rng, f, 9, 263 * 32 / f.group * f.group, false,
                                         kernels::MatmulPrecision::F16));
+    // Gate and up in one pass, where the codes are integers (the int8 kernel's).
+    if (f.codes == QuantCodes::Int)
+      for (auto act : {kernels::Activation::SiLU, kernels::Activation::GeluTanh}) {
+        cases.push_back(matvec_quant_gated_case(rng, f, act, 7, 3 * f.group));
+        cases.push_back(matvec_quant_gated_case(rng, f, act, 37, 263 * 32 / f.group * f.group));
+      }
     for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
       for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})
         cases.push_back(matmul_quant_case(rng, f, t, n, 3 * f.group, path));
@@ -257,6 +263,7 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
       cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false, p));
       cases.push_back(matvec_quant_case(rng, f, 4096, 14336, false, p));
     }
+    cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 14336, 4096));
     cases.push_back(matmul_quant_case(rng, f, 512, 14336, 4096, kernels::MatmulPath::Coopmat));
   }
   // Prefill of 512 tokens through the 8B projections, and its attention.

@@ -53,6 +53,9 @@ HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n
 // (kernels::matvec_quant_int8), bounded by its rounding error.
 OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
                          kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
+// act(W x) * (U x) on the int8 kernel (only where the device takes it).
+OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels::Activation act,
+                               size_t n, size_t k);
 OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
                          kernels::MatmulPath path);
 // against_input: compared with the weights it started from (quantization error),

@@ -6,6 +6,7 @@
 #include "engine/kernels/quant.h"
 #include "host/cpu/linear.h"
 #include "host/cpu/quantize.h"
+#include "host/reference/layers.h"
 #include "host/reference/matmul.h"
 #include "host/reference/matvec.h"
 #include "host/reference/quant.h"
@@ -42,9 +43,10 @@ namespace {
 // rest; |error| <= d2 / 2 a column): ten times the expected squared error of uniform
 // rounding, sum_n sum_k w_nk^2 d2_k^2 / 12, over sum ref^2. A wrong code, scale, zero
 // or column order costs errors of the size of the product itself.
-double int8_x_nmse_bound(const HostTensor& w, const HostTensor& x, const HostTensor& ref, size_t n,
-                         size_t k) {
-  std::vector<double> d2(k);
+// Per row of w, the expected squared error of x's rounding (see below).
+std::vector<double> int8_x_row_errors(const HostTensor& w, const HostTensor& x, size_t n,
+                                      size_t k) {
+  std::vector<double> d2(k), err(n);
   for (size_t b = 0; b < k; b += 32) {
     const size_t e = std::min(k, b + 32);
     float amax = 0, amax2 = 0;
@@ -54,12 +56,26 @@ double int8_x_nmse_bound(const HostTensor& w, const HostTensor& x, const HostTen
       amax2 = std::max(amax2, std::abs(x.get(j) - d1 * std::nearbyint(x.get(j) * inv)));
     for (size_t j = b; j < e; ++j) d2[j] = double(amax2 / 127) * (amax2 / 127);
   }
-  double err = 0, sum = 0;
+  for (size_t r = 0; r < n; ++r)
+    for (size_t j = 0; j < k; ++j)
+      err[r] += double(w.get(r * k + j)) * w.get(r * k + j) * d2[j] / 12;
+  return err;
+}
+
+// An NMSE bound for a product whose x is written as two 8-bit parts per block of 32
+// (matvec_quant_dot.comp: q1 = round(x / d1), d1 = max|x| / 127, q2 the same of the
+// rest; |error| <= d2 / 2 a column): ten times the expected squared error of uniform
+// rounding, sum_n sum_k w_nk^2 d2_k^2 / 12, over sum ref^2. A wrong code, scale, zero
+// or column order costs errors of the size of the product itself.
+double int8_x_nmse_bound(const HostTensor& w, const HostTensor& x, const HostTensor& ref, size_t n,
+                         size_t k) {
+  const std::vector<double> err = int8_x_row_errors(w, x, n, k);
+  double e = 0, sum = 0;
   for (size_t r = 0; r < n; ++r) {
-    for (size_t j = 0; j < k; ++j) err += double(w.get(r * k + j)) * w.get(r * k + j) * d2[j] / 12;
+    e += err[r];
     sum += double(ref.get(r)) * ref.get(r);
   }
-  return 10 * err / std::max(sum, 1e-30);
+  return 10 * e / std::max(sum, 1e-30);
 }
 
 }  // namespace
@@ -101,6 +117,48 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
   }
   c.bytes = double(n * quant_row_bytes(f, k) + k * 4 + n * 4);
   c.flops = 2.0 * double(n) * double(k);
+  return c;
+}
+
+OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels::Activation act,
+                               size_t n, size_t k) {
+  OpCase c;
+  c.op = "matvec_quant_gated";
+  c.shape = fmt::format("{} {} n={} k={}", quant_format_name(f),
+                        act == kernels::Activation::SiLU ? "silu" : "gelu_tanh", n, k);
+  c.inputs.push_back(random_quant_weight(rng, f, n, k));  // gate
+  c.inputs.push_back(random_quant_weight(rng, f, n, k));  // up
+  c.inputs.push_back(random_tensor(rng, DType::F32, k));
+  c.outputs.push_back({DType::F32, n});
+  c.launch = [=](vk::Stream& s, auto in, auto out) {
+    kernels::matvec_quant_gated(s, f, act, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k));
+  };
+  const auto ref_act =
+      act == kernels::Activation::SiLU ? host::ref::Act::SiLU : host::ref::Act::GeluTanh;
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    const HostTensor g = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), in[2], n, k),
+                     u = host::ref::matvec(host::ref::dequantize(in[1], f, n, k), in[2], n, k);
+    return std::vector<HostTensor>{host::ref::gated(ref_act, g, u, 1, n, n, 0)};
+  };
+  // x's rounding moves the gate and the up by their expected errors e_g, e_u; the
+  // output by about |act'(g) u| e_g + |act(g)| e_u (act' <= 1.13 for both), bounded as
+  // the single product's (ten times the expected squared error, plus 1e-9 for fp32).
+  const HostTensor wg = host::ref::dequantize(c.inputs[0], f, n, k),
+                   wu = host::ref::dequantize(c.inputs[1], f, n, k);
+  const HostTensor g = host::ref::matvec(wg, c.inputs[2], n, k),
+                   u = host::ref::matvec(wu, c.inputs[2], n, k);
+  const HostTensor y = host::ref::gated(ref_act, g, u, 1, n, n, 0);
+  const std::vector<double> eg = int8_x_row_errors(wg, c.inputs[2], n, k),
+                            eu = int8_x_row_errors(wu, c.inputs[2], n, k);
+  double err = 0, sum = 0;
+  for (size_t r = 0; r < n; ++r) {
+    const double a = y.get(r) / (u.get(r) == 0 ? 1 : u.get(r));  // act(g)
+    err += 2 * (1.13 * 1.13 * u.get(r) * u.get(r) * eg[r] + a * a * eu[r]);
+    sum += double(y.get(r)) * y.get(r);
+  }
+  c.max_nmse = 1e-9 + 10 * err / std::max(sum, 1e-30);
+  c.bytes = double(2 * n * quant_row_bytes(f, k) + k * 4 + n * 4);
+  c.flops = 4.0 * double(n) * double(k);
   return c;
 }
 
