@@ -58,9 +58,11 @@ ModuleSizes module_sizes(const model::ModelConfig& cfg, const model::WeightCheck
         quant && quant->formats[i]
             ? w.expected.shape[0] * quant_row_bytes(*quant->formats[i], w.expected.shape[1])
             : w.device_bytes();
-    if (w.expected.layer >= 0)
+    if (w.expected.layer >= 0) {
       s.layers[size_t(w.expected.layer)] += bytes;
-    else if (w.expected.role == model::WeightRole::TokenEmbedding)
+      if (!(quant && quant->formats[i]) && w.expected.shape.size() == 2)
+        s.offload_reserve = std::max(s.offload_reserve, 2 * bytes);
+    } else if (w.expected.role == model::WeightRole::TokenEmbedding)
       s.embed += bytes;
     else if (w.expected.role == model::WeightRole::OutputNorm)
       s.norm += bytes;
@@ -82,8 +84,12 @@ DeviceMapPlan plan_device_map(const ModuleSizes& sizes, std::vector<MapDevice> d
   std::stable_partition(devices.begin(), devices.end(), [](auto& d) { return !d.cpu; });
   const size_t n = devices.size();
   std::vector<uint64_t> cap(n);
-  for (size_t i = 0; i < n; ++i)
-    cap[i] = devices[i].capacity > sizes.reserve ? devices[i].capacity - sizes.reserve : 0;
+  const bool cpu_given = std::any_of(devices.begin(), devices.end(), [](auto& d) { return d.cpu; });
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t keep =
+        sizes.reserve + (cpu_given && !devices[i].cpu ? sizes.offload_reserve : 0);
+    cap[i] = devices[i].capacity > keep ? devices[i].capacity - keep : 0;
+  }
   size_t gpus = 0;
   for (const MapDevice& d : devices) gpus += !d.cpu;
   uint64_t largest = 0;

@@ -34,6 +34,10 @@ struct ModuleSizes {
   std::vector<uint64_t> layers;            // weights per layer
   uint64_t kv_per_layer = 0;
   uint64_t reserve = 0;  // activations of a 512-token step, on every device used
+  // Op offload (SessionOptions::offload_min_rows): a prompt chunk copies a CPU layer's
+  // float weights to a GPU one Linear at a time; each GPU keeps room for two of the
+  // largest (a gated MLP's gate and up are alive together) when the CPU holds layers.
+  uint64_t offload_reserve = 0;
   uint64_t total() const;
 };
 ModuleSizes module_sizes(const model::ModelConfig& cfg, const model::WeightCheck& weights,

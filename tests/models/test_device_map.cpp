@@ -67,6 +67,21 @@ TEST(AutoDeviceMap, CpuTakesTheRestAndDiskPastItsLimit) {
   EXPECT_NE(json.find(R"("model.layers.0":0)"), std::string::npos) << json;
 }
 
+TEST(AutoDeviceMap, GpusKeepRoomForOffloadedWeightsWhenTheCpuHoldsLayers) {
+  // Op offload copies two of a CPU layer's largest Linears to the GPU at a time: with
+  // the CPU in the map the GPU holds one layer fewer; without it, nothing changes.
+  auto s = sizes();
+  s.offload_reserve = 5 * MiB;
+  const auto plan = runtime::plan_device_map(
+      s, {{0, "0", false, 30 * MiB}, {1, "cpu", true, 1000 * MiB}}, MapStrategy::Auto);
+  EXPECT_EQ(plan.placement.layers, (std::vector<int>{0, 1, 1, 1, 1, 1, 1, 1}));
+  const auto gpus = runtime::plan_device_map(
+      s, {{0, "0", false, 50 * MiB}, {1, "1", false, 100 * MiB}}, MapStrategy::Sequential);
+  const auto base = runtime::plan_device_map(
+      sizes(), {{0, "0", false, 50 * MiB}, {1, "1", false, 100 * MiB}}, MapStrategy::Sequential);
+  EXPECT_EQ(gpus.placement.layers, base.placement.layers);
+}
+
 TEST(AutoDeviceMap, SaysWhatDoesNotFit) {
   try {
     runtime::plan_device_map(sizes(), {{0, "0 (gpu)", false, 30 * MiB}}, MapStrategy::Auto);
