@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [sweep-quant] [cpu-sweep]   (default: all but the last three)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [gptq-awq] [sweep-quant] [cpu-sweep]   (default: all but the last four)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -180,7 +180,7 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu || has cpu-peer || has gpu-now || has sweep-quant || has cpu-sweep; then
+if has cpu || has cpu-peer || has gpu-now || has gptq-awq || has sweep-quant || has cpu-sweep; then
   # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
   # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
   # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
@@ -254,6 +254,18 @@ if has gpu-now; then
   done
   stamp "== q4 decode profile"
   timeout 60 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --quant q4 --profile 2>&1 | tail -16
+fi
+
+if has gptq-awq; then
+  # The checkpoint formats at full size: GPTQ (4-bit symmetric, groups of 128) and AWQ
+  # GEMM (4-bit with zeros, groups of 128) copies of the 8B folder, written by
+  # quantize_folder.py with torch on this GPU, then decoded and prefilled as bf16 is.
+  for fmt in gptq awq; do
+    stamp "== $fmt folder"
+    [ -d /tmp/l8b-$fmt ] || python3 benchmarks/device/quantize_folder.py /tmp/l8b /tmp/l8b-$fmt --format $fmt 2>&1 | tail -1
+    timeout 100 /tmp/cpubin/vkllm bench -m /tmp/l8b-$fmt -p 512 -n 64 -r 2 --ctx 1024 --json > "$OUT"/gpu_$fmt.json 2> /tmp/gpu_$fmt.err || tail -3 /tmp/gpu_$fmt.err
+    python3 -c "import json;t=json.load(open('$OUT/gpu_$fmt.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+  done
 fi
 
 if has sweep-quant; then
