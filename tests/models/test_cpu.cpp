@@ -97,7 +97,7 @@ TEST_P(CpuFixture, AutoMapUnderMaxMemory) {
     const uint32_t tokens = uint32_t(ref.ids.size());
     const auto sizes =
         runtime::module_sizes(folder.config, folder.weights, nullptr, tokens, 1, cache);
-    uint64_t half = sizes.reserve + sizes.embed;
+    uint64_t half = sizes.reserve + sizes.offload_reserve + sizes.embed;
     for (size_t il = 0; il < sizes.layers.size() / 2; ++il)
       half += sizes.layers[il] + sizes.kv_per_layer;
     const auto plan = runtime::plan_device_map(
