@@ -252,6 +252,11 @@ if has gpu-now; then
       python3 -c "import json;t=json.load(open('$OUT/gpu_${v}_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
     done
   done
+  for q in q4 q8; do  # the same with the fp32 quantized matvec (no integer dot products)
+    stamp "== vkllm $q on the GPU, VKLLM_NO_INT_DOT=1"
+    VKLLM_NO_INT_DOT=1 timeout 100 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 64 -r 2 --ctx 1024 --quant $q --json > "$OUT"/gpu_nodot_$q.json 2> /dev/null
+    python3 -c "import json;t=json.load(open('$OUT/gpu_nodot_$q.json'));print({k:round(t[k],4) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+  done
   stamp "== q4 decode profile"
   timeout 60 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --quant q4 --profile 2>&1 | tail -16
 fi

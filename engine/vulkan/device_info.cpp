@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace vkllm::vk {
 
@@ -128,7 +130,11 @@ std::vector<DeviceInfo> query_devices(VkInstance instance,
       f2.pNext = &dot_feats;
       vkGetPhysicalDeviceFeatures2(d.physical, &f2);
     }
-    d.int_dot = dot_known && dot_feats.shaderIntegerDotProduct;
+    // VKLLM_NO_INT_DOT=1 hides them, so that a run can compare the quantized matvec on
+    // integer dot products with the fp32 one on the same machine.
+    const char* no_dot = std::getenv("VKLLM_NO_INT_DOT");
+    d.int_dot = dot_known && dot_feats.shaderIntegerDotProduct &&
+                !(no_dot && *no_dot && std::string_view(no_dot) != "0");
     d.int_dot_accelerated =
         d.int_dot && dot_props.integerDotProduct4x8BitPackedMixedSignednessAccelerated;
     const auto& p = props.properties;
