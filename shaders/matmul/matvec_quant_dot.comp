@@ -45,11 +45,12 @@ const uint MATS = 2u;  // W (gate) then U (up)
 const uint MATS = 1u;
 #endif
 
-// OpSUDot (4452) with PackedVectorFormat4x8Bit: the four signed bytes of a times the
-// four unsigned bytes of b, summed. Capabilities DotProduct (6019) and
-// DotProductInput4x8BitPacked (6018).
+// OpSUDot (4452) with PackedVectorFormat4x8Bit: the four bytes of a read as signed times
+// the four bytes of b read as unsigned, summed. Both operands of one type, as the
+// instruction requires (the signedness is the opcode's, not the operands' type's).
+// Capabilities DotProduct (6019) and DotProductInput4x8BitPacked (6018).
 spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4452)
-int sudot4(int a, uint b, spirv_literal int packed_format);
+int sudot4(uint a, uint b, spirv_literal int packed_format);
 
 #include "grid.glsl"
 #include "quant.glsl"
@@ -125,23 +126,23 @@ ivec2 block_dot(uvec4 c0, uvec4 c1, uvec4 xa0, uvec4 xa1, uvec4 xb0, uvec4 xb1) 
   if (QBITS == 4u) {
     const uint m = 0x0F0F0F0Fu;
     const uvec4 lo = c0 & m, hi = (c0 >> 4) & m;
-    return ivec2(sudot4(int(xa0.x), lo.x, 0) + sudot4(int(xa0.y), hi.x, 0) +
-                     sudot4(int(xa0.z), lo.y, 0) + sudot4(int(xa0.w), hi.y, 0) +
-                     sudot4(int(xa1.x), lo.z, 0) + sudot4(int(xa1.y), hi.z, 0) +
-                     sudot4(int(xa1.z), lo.w, 0) + sudot4(int(xa1.w), hi.w, 0),
-                 sudot4(int(xb0.x), lo.x, 0) + sudot4(int(xb0.y), hi.x, 0) +
-                     sudot4(int(xb0.z), lo.y, 0) + sudot4(int(xb0.w), hi.y, 0) +
-                     sudot4(int(xb1.x), lo.z, 0) + sudot4(int(xb1.y), hi.z, 0) +
-                     sudot4(int(xb1.z), lo.w, 0) + sudot4(int(xb1.w), hi.w, 0));
+    return ivec2(sudot4(xa0.x, lo.x, 0) + sudot4(xa0.y, hi.x, 0) +
+                     sudot4(xa0.z, lo.y, 0) + sudot4(xa0.w, hi.y, 0) +
+                     sudot4(xa1.x, lo.z, 0) + sudot4(xa1.y, hi.z, 0) +
+                     sudot4(xa1.z, lo.w, 0) + sudot4(xa1.w, hi.w, 0),
+                 sudot4(xb0.x, lo.x, 0) + sudot4(xb0.y, hi.x, 0) +
+                     sudot4(xb0.z, lo.y, 0) + sudot4(xb0.w, hi.y, 0) +
+                     sudot4(xb1.x, lo.z, 0) + sudot4(xb1.y, hi.z, 0) +
+                     sudot4(xb1.z, lo.w, 0) + sudot4(xb1.w, hi.w, 0));
   }
-  return ivec2(sudot4(int(xa0.x), c0.x, 0) + sudot4(int(xa0.y), c0.y, 0) +
-                   sudot4(int(xa0.z), c0.z, 0) + sudot4(int(xa0.w), c0.w, 0) +
-                   sudot4(int(xa1.x), c1.x, 0) + sudot4(int(xa1.y), c1.y, 0) +
-                   sudot4(int(xa1.z), c1.z, 0) + sudot4(int(xa1.w), c1.w, 0),
-               sudot4(int(xb0.x), c0.x, 0) + sudot4(int(xb0.y), c0.y, 0) +
-                   sudot4(int(xb0.z), c0.z, 0) + sudot4(int(xb0.w), c0.w, 0) +
-                   sudot4(int(xb1.x), c1.x, 0) + sudot4(int(xb1.y), c1.y, 0) +
-                   sudot4(int(xb1.z), c1.z, 0) + sudot4(int(xb1.w), c1.w, 0));
+  return ivec2(sudot4(xa0.x, c0.x, 0) + sudot4(xa0.y, c0.y, 0) +
+                   sudot4(xa0.z, c0.z, 0) + sudot4(xa0.w, c0.w, 0) +
+                   sudot4(xa1.x, c1.x, 0) + sudot4(xa1.y, c1.y, 0) +
+                   sudot4(xa1.z, c1.z, 0) + sudot4(xa1.w, c1.w, 0),
+               sudot4(xb0.x, c0.x, 0) + sudot4(xb0.y, c0.y, 0) +
+                   sudot4(xb0.z, c0.z, 0) + sudot4(xb0.w, c0.w, 0) +
+                   sudot4(xb1.x, c1.x, 0) + sudot4(xb1.y, c1.y, 0) +
+                   sudot4(xb1.z, c1.z, 0) + sudot4(xb1.w, c1.w, 0));
 }
 
 void main() {
