@@ -43,7 +43,8 @@ int run_checks(vk::Context& ctx, const std::string& filter, bool verbose) {
 
 // The quantized matvec's tunings at the 8B shapes (one set of weights each), every
 // tuning first checked against the reference where its steps do not divide k: the fp32
-// kernel (words x workgroup x rows x unroll), then the int8 one (workgroup x rows)
+// kernel (workgroup x rows x unroll, 16-byte loads), then the int8 one (workgroup x
+// rows x batches)
 // where the device has integer dot products.
 template <class Add>
 void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
@@ -54,14 +55,14 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
     QuantMatvecTuning t;
   };
   std::vector<Tuned> tunings;
-  for (uint32_t vec : {1u, 2u, 4u})
-    for (uint32_t wg : {128u, 256u})
-      for (uint32_t rows : {2u, 4u, 8u})
-        for (uint32_t unroll : {1u, 2u, 4u})
-          tunings.push_back({MatmulPrecision::F32, {wg, rows, unroll, vec}});
-  for (uint32_t wg : {64u, 128u, 256u})
-    for (uint32_t rows : {1u, 2u, 4u, 8u, 16u})
-      tunings.push_back({MatmulPrecision::F16, {wg, rows, 1, 4}});
+  for (uint32_t wg : {128u, 256u})
+    for (uint32_t rows : {4u, 8u, 16u})
+      for (uint32_t unroll : {1u, 2u})
+        tunings.push_back({MatmulPrecision::F32, {wg, rows, unroll, 4}});
+  for (uint32_t wg : {128u, 256u})
+    for (uint32_t rows : {4u, 8u, 16u})
+      for (uint32_t batches : {1u, 2u, 4u, 8u})
+        tunings.push_back({MatmulPrecision::F16, {wg, rows, 1, 4, batches}});
   for (const QuantFormat& f : {quant_q8(), quant_q4()})
     for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
       harness::OpCase c = harness::matvec_quant_case(rng, f, n, k, false);
@@ -78,13 +79,14 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
                                   precision, &t);
           };
         };
-        const std::string tuned =
-            int8 ? fmt::format(" int8 wg={} rows={} unroll=1", t.workgroup, t.rows)
-                 : fmt::format(" vec={} wg={} rows={} unroll={}", t.vec, t.workgroup, t.rows,
-                               t.unroll);
+        const std::string tuned = int8 ? fmt::format(" int8 wg={} rows={} batches={} unroll=1",
+                                                     t.workgroup, t.rows, t.batches)
+                                       : fmt::format(" vec={} wg={} rows={} unroll={}", t.vec,
+                                                     t.workgroup, t.rows, t.unroll);
+        const size_t small_n = 2 * t.rows * t.batches + t.rows + 1;  // a partial last batch
         harness::OpCase small =
-            harness::matvec_quant_case(rng, f, 2 * t.rows + 1, 4096 + 96, false, precision);
-        small.launch = launch(2 * t.rows + 1, 4096 + 96);
+            harness::matvec_quant_case(rng, f, small_n, 4096 + 96, false, precision);
+        small.launch = launch(small_n, 4096 + 96);
         if (auto r = harness::check(dev, small); !r.ok)
           std::printf("FAIL %s%s: %s\n", small.shape.c_str(), tuned.c_str(), r.message.c_str());
         c.launch = launch(n, k);

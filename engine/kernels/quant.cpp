@@ -41,9 +41,9 @@ QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t, uint32_t k
 namespace {
 
 // Shared memory of the int8 kernel: x's two parts (2k bytes), a vec3 a block (16 bytes
-// with its padding), the partials.
+// with its padding), two batches' partials.
 uint32_t int8_shared_bytes(uint32_t k, uint32_t rows, uint32_t max_subgroups) {
-  return 2 * k + k / 32 * 16 + rows * max_subgroups * 4;
+  return 2 * k + k / 32 * 16 + 2 * rows * max_subgroups * 4;
 }
 
 }  // namespace
@@ -57,8 +57,16 @@ bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint3
   return int8_shared_bytes(k, t.rows, max_subgroups) <= device.max_shared_memory;
 }
 
-QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat&, uint32_t, uint32_t k) {
-  return {.workgroup = k / 32 >= 256 ? 256u : 128u, .rows = 8, .unroll = 1, .vec = 4};
+QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat&, uint32_t n, uint32_t k) {
+  // Batches of rows while that leaves about 512 workgroups or more: writing x is then
+  // paid once per rows x batches rows.
+  constexpr uint32_t kRows = 8, kGroups = 512;
+  const uint32_t batches = std::clamp(n / (kRows * kGroups), 1u, 8u);
+  return {.workgroup = k / 32 >= 256 ? 256u : 128u,
+          .rows = kRows,
+          .unroll = 1,
+          .vec = 4,
+          .batches = batches};
 }
 
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
@@ -72,7 +80,8 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
   const QuantMatvecTuning t = tuning ? *tuning
                               : int8 ? quant_matvec_int8_tuning(f, n, k)
                                      : quant_matvec_tuning(f, n, k);
-  if (t.workgroup == 0 || t.rows == 0 || t.unroll == 0 || !(t.vec == 1 || t.vec == 2 || t.vec == 4))
+  if (t.workgroup == 0 || t.rows == 0 || t.unroll == 0 || t.batches == 0 ||
+      !(t.vec == 1 || t.vec == 2 || t.vec == 4))
     fail(
         "matvec: quantized matvec tuning {} threads x {} rows x {} pieces of {} words: expected "
         "non-zero counts and 1, 2 or 4 words",
@@ -90,10 +99,11 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
       .bindings = r ? 4u : 3u,
       .workgroup = t.workgroup,
       .spec = {t.rows, max_subgroups, spec_format(f), f.group, int8 ? k / 32 : t.unroll,
-               int8 ? 0 : t.vec}};
+               int8 ? 0 : t.vec, int8 ? t.batches : 1}};
   const auto& p = s.device().pipelines().get(pk);
   const QuantPush push{n, k, quant_geom(f, k)};
-  const Grid g = grid_for((uint64_t(n) + t.rows - 1) / t.rows);
+  const uint64_t per_group = uint64_t(t.rows) * (int8 ? t.batches : 1);
+  const Grid g = grid_for((uint64_t(n) + per_group - 1) / per_group);
   if (r)
     s.dispatch(p, {w, x, y, *r}, push, g.x, g.y);
   else
@@ -111,6 +121,9 @@ void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
     fail("gated matvec: {} with k = {} does not take the int8 kernel on {}", quant_format_name(f),
          k, info.name);
   const QuantMatvecTuning t = tuning ? *tuning : quant_matvec_int8_tuning(f, n, k);
+  if (t.workgroup == 0 || t.rows == 0 || t.batches == 0)
+    fail("gated matvec: tuning {} threads x {} rows x {} batches: expected non-zero counts",
+         t.workgroup, t.rows, t.batches);
   // Both weights' rows in registers: half the rows of the single product.
   const uint32_t rows = std::max(1u, t.rows / 2);
   const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, info.min_subgroup_size));
@@ -118,10 +131,11 @@ void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
                            .bindings = 4,
                            .workgroup = t.workgroup,
                            .spec = {rows, max_subgroups, spec_format(f), f.group, k / 32,
-                                    act == Activation::SiLU ? 0u : 1u}};
+                                    act == Activation::SiLU ? 0u : 1u, t.batches}};
   const auto& p = s.device().pipelines().get(pk);
   const QuantPush push{n, k, quant_geom(f, k)};
-  const Grid g = grid_for((uint64_t(n) + rows - 1) / rows);
+  const uint64_t per_group = uint64_t(rows) * t.batches;
+  const Grid g = grid_for((uint64_t(n) + per_group - 1) / per_group);
   s.dispatch(p, {w, x, y, u}, push, g.x, g.y);
 }
 
@@ -131,7 +145,7 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
   check_quant_shape(f, k, "matmul");
   if (t == 0 || n == 0) fail("matmul: empty product ({} x {} x {})", t, n, k);
   const QuantGeom geom = quant_geom(f, k);
-  const std::array<uint32_t, 6> spec = {0, 0, spec_format(f), f.group, 0, 0};
+  const std::array<uint32_t, 7> spec = {0, 0, spec_format(f), f.group, 0, 0, 0};
   if (path == MatmulPath::Coopmat) {
     constexpr uint32_t kTile = 128, kVecLoads = 1, kDirectStore = 2;
     uint32_t flags = 0;

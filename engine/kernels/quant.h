@@ -23,12 +23,14 @@ void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what);
 
 // The quantized matvec's launch shape: a workgroup of `workgroup` threads computes
 // `rows` rows, each thread with `unroll` pieces of `vec` code words (1, 2 or 4: 4-,
-// 8- or 16-byte loads) of each row in flight.
+// 8- or 16-byte loads) of each row in flight. The int8 kernel takes `batches` batches
+// of `rows` rows per workgroup, one after the other (x written once for all).
 struct QuantMatvecTuning {
   uint32_t workgroup = 128;
   uint32_t rows = 4;
   uint32_t unroll = 2;
   uint32_t vec = 1;
+  uint32_t batches = 1;
 };
 // The tuning matvec_quant takes for a weight [n, k] of format f: 16-byte loads, 8 rows
 // of one load each in flight per thread, as many threads (128 or 256) as a row has
@@ -44,7 +46,7 @@ QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t n, uint32_t
 // Otherwise every code meets x exactly in fp32.
 bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint32_t k,
                        MatmulPrecision precision);
-// The int8 kernel's launch shape (workgroup and rows; unroll and vec unused).
+// The int8 kernel's launch shape (workgroup, rows and batches; unroll and vec unused).
 QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
 
 // y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.

@@ -10,6 +10,9 @@
 // 8-bit) and adds s (d1 isum1 + d2 isum2 - z (d1 sum q1 + d2 sum q2)) for the group's
 // scale s and zero z. The first block's codes are loaded before x is ready, so that the
 // weight stream starts at once. Subgroups, then shared memory, reduce.
+// A workgroup takes BATCHES batches of ROWS rows one after the other, so that writing x
+// is paid once for ROWS * BATCHES rows; the next batch's first codes are loaded before
+// the current batch is reduced.
 //
 // The one departure from the exact product is x's rounding, |e| <= d2 / 2 a column:
 // a row's error is about sqrt(sum w^2 d2^2 / 12) (the op harness bounds it so,
@@ -23,6 +26,7 @@ layout(constant_id = 2) const uint MAX_SUBGROUPS = 32;
 layout(constant_id = 3) const uint QFMT = 4u;
 layout(constant_id = 4) const uint QGROUP = 32u;
 layout(constant_id = 5) const uint KBLOCKS = 128u;  // k / 32: the size of the shared x
+layout(constant_id = 7) const uint BATCHES = 1u;
 
 layout(push_constant) uniform Push { uint n; uint k; uint row_words; uint scale_word; uint zero_byte; } p;
 layout(binding = 0) readonly buffer W { uint wq[]; };
@@ -63,7 +67,7 @@ int sudot4(uint a, uint b, spirv_literal int packed_format);
 // a code word's nibbles come out of two masks.
 shared uvec4 xq[KBLOCKS * 4u];  // q1's two uvec4, then q2's
 shared vec3 xd[KBLOCKS];        // d1, d2 and d1 sum(q1) + d2 sum(q2)
-shared float partial[MATS * ROWS][MAX_SUBGROUPS];  // [m][r] at m * ROWS + r
+shared float partial[2][MATS * ROWS][MAX_SUBGROUPS];  // [batch & 1][m * ROWS + r]
 
 const uint BLOCK_VECS = QBITS == 4u ? 1u : 2u;  // uvec4 loads of codes per row and block
 
@@ -145,71 +149,84 @@ ivec2 block_dot(uvec4 c0, uvec4 c1, uvec4 xa0, uvec4 xa1, uvec4 xb0, uvec4 xb1) 
                    sudot4(xb1.z, c1.z, 0) + sudot4(xb1.w, c1.w, 0));
 }
 
+// The thread's rows (start words) of the current batch, and the codes, scales and zeros
+// of its next block of them: index i = m * ROWS + r is row r of weight m.
+uint rb[ROWS];
+uvec4 c0[MATS * ROWS], c1[MATS * ROWS];
+float s[MATS * ROWS], z[MATS * ROWS];
+
+// Loads block b of the current batch's rows.
+void load_block(uint b, RowGeom g) {
+  const uint bl = min(b, KBLOCKS - 1u);
+  for (uint i = 0u; i < MATS * ROWS; ++i) {
+    const uint m = i / ROWS, at = rb[i % ROWS];
+    c0[i] = codes_of(m, at / 4u + bl * BLOCK_VECS);
+    c1[i] = BLOCK_VECS == 2u ? codes_of(m, at / 4u + bl * 2u + 1u) : uvec4(0u);
+    s[i] = qscale(m, at, g, bl * 32u);
+    z[i] = qzero(m, at, g, bl * 32u);
+  }
+}
+
+// Makes batch bt current; rows past the end read the last, unused.
+void batch_rows(uint bt, RowGeom g) {
+  const uint row0 = (linear_workgroup() * BATCHES + bt) * ROWS;
+  for (uint r = 0u; r < ROWS; ++r) rb[r] = min(row0 + r, p.n - 1u) * g.row_words;
+}
+
 void main() {
   const uint tid = gl_LocalInvocationID.x, wg = gl_WorkGroupSize.x;
-  const uint row0 = linear_workgroup() * ROWS;
   const RowGeom g = RowGeom(p.row_words, p.scale_word, p.zero_byte);
-  // Index i = m * ROWS + r: row r of weight m.
+  const uint first_row = linear_workgroup() * BATCHES * ROWS;
+  // The batches holding rows (the last workgroup's may run past n).
+  const uint batches = min(BATCHES, (p.n - first_row + ROWS - 1u) / ROWS);
   float acc[MATS * ROWS];
-  uint rb[ROWS];
-  for (uint r = 0u; r < ROWS; ++r) rb[r] = min(row0 + r, p.n - 1u) * g.row_words;  // past the end: the last, unused
-  for (uint i = 0u; i < MATS * ROWS; ++i) acc[i] = 0.0;
-  // The codes, scales and zeros of this thread's first block, before x is ready.
-  uvec4 c0[MATS * ROWS], c1[MATS * ROWS];
-  float s[MATS * ROWS], z[MATS * ROWS];
-  uint b = tid;
-  {
-    const uint bl = min(b, KBLOCKS - 1u);
-    for (uint i = 0u; i < MATS * ROWS; ++i) {
-      const uint m = i / ROWS, at = rb[i % ROWS];
-      c0[i] = codes_of(m, at / 4u + bl * BLOCK_VECS);
-      c1[i] = BLOCK_VECS == 2u ? codes_of(m, at / 4u + bl * 2u + 1u) : uvec4(0u);
-      s[i] = qscale(m, at, g, bl * 32u);
-      z[i] = qzero(m, at, g, bl * 32u);
-    }
-  }
+  batch_rows(0u, g);
+  load_block(tid, g);  // before x is ready
   for (uint i = tid; i < KBLOCKS; i += wg) quantize_block(i);
   barrier();
-  for (; b < KBLOCKS; b += wg) {
-    const uvec4 xa0 = xq[4u * b], xa1 = xq[4u * b + 1u], xb0 = xq[4u * b + 2u],
-                xb1 = xq[4u * b + 3u];
-    const vec3 dx = xd[b];
-    for (uint i = 0u; i < MATS * ROWS; ++i) {
-      const vec2 isum = vec2(block_dot(c0[i], c1[i], xa0, xa1, xb0, xb1));
-      acc[i] += s[i] * (dx.x * isum.x + dx.y * isum.y - z[i] * dx.z);
-    }
-    const uint nb = b + wg;
-    if (nb < KBLOCKS)
+  for (uint bt = 0u; bt < batches; ++bt) {
+    for (uint i = 0u; i < MATS * ROWS; ++i) acc[i] = 0.0;
+    for (uint b = tid; b < KBLOCKS; b += wg) {
+      const uvec4 xa0 = xq[4u * b], xa1 = xq[4u * b + 1u], xb0 = xq[4u * b + 2u],
+                  xb1 = xq[4u * b + 3u];
+      const vec3 dx = xd[b];
       for (uint i = 0u; i < MATS * ROWS; ++i) {
-        const uint m = i / ROWS, at = rb[i % ROWS];
-        c0[i] = codes_of(m, at / 4u + nb * BLOCK_VECS);
-        c1[i] = BLOCK_VECS == 2u ? codes_of(m, at / 4u + nb * 2u + 1u) : uvec4(0u);
-        s[i] = qscale(m, at, g, nb * 32u);
-        z[i] = qzero(m, at, g, nb * 32u);
+        const vec2 isum = vec2(block_dot(c0[i], c1[i], xa0, xa1, xb0, xb1));
+        acc[i] += s[i] * (dx.x * isum.x + dx.y * isum.y - z[i] * dx.z);
       }
-  }
-  for (uint i = 0u; i < MATS * ROWS; ++i) {
-    const float v = subgroupAdd(acc[i]);
-    if (subgroupElect()) partial[i][gl_SubgroupID] = v;
-  }
-  barrier();
-  if (tid < ROWS && row0 + tid < p.n) {
-    float v = 0.0;
-    for (uint j = 0u; j < gl_NumSubgroups; ++j) v += partial[tid][j];
+      // The next block of this batch, or the first of the next batch.
+      if (b + wg < KBLOCKS) {
+        load_block(b + wg, g);
+      } else if (bt + 1u < batches) {
+        batch_rows(bt + 1u, g);
+        load_block(tid, g);
+      }
+    }
+    const uint h = bt & 1u;
+    for (uint i = 0u; i < MATS * ROWS; ++i) {
+      const float v = subgroupAdd(acc[i]);
+      if (subgroupElect()) partial[h][i][gl_SubgroupID] = v;
+    }
+    barrier();
+    const uint row = first_row + bt * ROWS + tid;
+    if (tid < ROWS && row < p.n) {
+      float v = 0.0;
+      for (uint j = 0u; j < gl_NumSubgroups; ++j) v += partial[h][tid][j];
 #ifdef RESIDUAL
-    v += r[row0 + tid];
+      v += r[row];
 #endif
 #ifdef GATED
-    float up = 0.0;
-    for (uint j = 0u; j < gl_NumSubgroups; ++j) up += partial[ROWS + tid][j];
-    if (ACT == 0u) {
-      v = v / (1.0 + exp(-v));
-    } else {
-      const float t = 0.7978845608028654 * (v + 0.044715 * v * v * v);
-      v = v / (1.0 + exp(-2.0 * t));
-    }
-    v *= up;
+      float up = 0.0;
+      for (uint j = 0u; j < gl_NumSubgroups; ++j) up += partial[h][ROWS + tid][j];
+      if (ACT == 0u) {
+        v = v / (1.0 + exp(-v));
+      } else {
+        const float t = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+        v = v / (1.0 + exp(-2.0 * t));
+      }
+      v *= up;
 #endif
-    y[row0 + tid] = v;
+      y[row] = v;
+    }
   }
 }

@@ -114,6 +114,16 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
         cases.push_back(matvec_quant_gated_case(rng, f, act, 7, 3 * f.group));
         cases.push_back(matvec_quant_gated_case(rng, f, act, 37, 263 * 32 / f.group * f.group));
       }
+    // The int8 kernel's batches of rows: 3 batches of 4 rows a workgroup, the second
+    // workgroup's last batch partial (29 rows), fewer threads than blocks.
+    if (f.codes == QuantCodes::Int && f.group % 32 == 0) {
+      const kernels::QuantMatvecTuning batched{
+          .workgroup = 64, .rows = 4, .unroll = 1, .vec = 4, .batches = 3};
+      const size_t k = 263 * 32 / f.group * f.group;
+      cases.push_back(
+          matvec_quant_case(rng, f, 29, k, true, kernels::MatmulPrecision::F16, batched));
+      cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 29, k, batched));
+    }
     for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
       for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})
         cases.push_back(matmul_quant_case(rng, f, t, n, 3 * f.group, path));

@@ -80,19 +80,29 @@ double int8_x_nmse_bound(const HostTensor& w, const HostTensor& x, const HostTen
 
 }  // namespace
 
+namespace {
+
+std::string tuning_name(const std::optional<kernels::QuantMatvecTuning>& t) {
+  return t ? fmt::format(" wg={} rows={} batches={}", t->workgroup, t->rows, t->batches) : "";
+}
+
+}  // namespace
+
 OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
-                         kernels::MatmulPrecision precision) {
+                         kernels::MatmulPrecision precision,
+                         std::optional<kernels::QuantMatvecTuning> tuning) {
   OpCase c;
   c.op = residual ? "matvec_quant_residual" : "matvec_quant";
-  c.shape = fmt::format("{} n={} k={}{}", quant_format_name(f), n, k,
-                        precision == kernels::MatmulPrecision::F16 ? " f16" : "");
+  c.shape =
+      fmt::format("{} n={} k={}{}{}", quant_format_name(f), n, k,
+                  precision == kernels::MatmulPrecision::F16 ? " f16" : "", tuning_name(tuning));
   c.inputs.push_back(random_quant_weight(rng, f, n, k));
   c.inputs.push_back(random_tensor(rng, DType::F32, k));
   if (residual) c.inputs.push_back(random_tensor(rng, DType::F32, n));
   c.outputs.push_back({DType::F32, n});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
     kernels::matvec_quant(s, f, in[0], in[1], residual ? &in[2] : nullptr, out[0], uint32_t(n),
-                          uint32_t(k), precision);
+                          uint32_t(k), precision, tuning ? &*tuning : nullptr);
   };
   c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
     host::cpu::linear(cpu, {in[0], DType::U32, f}, reinterpret_cast<const float*>(in[1]),
@@ -121,17 +131,20 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
 }
 
 OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels::Activation act,
-                               size_t n, size_t k) {
+                               size_t n, size_t k,
+                               std::optional<kernels::QuantMatvecTuning> tuning) {
   OpCase c;
   c.op = "matvec_quant_gated";
-  c.shape = fmt::format("{} {} n={} k={}", quant_format_name(f),
-                        act == kernels::Activation::SiLU ? "silu" : "gelu_tanh", n, k);
+  c.shape = fmt::format("{} {} n={} k={}{}", quant_format_name(f),
+                        act == kernels::Activation::SiLU ? "silu" : "gelu_tanh", n, k,
+                        tuning_name(tuning));
   c.inputs.push_back(random_quant_weight(rng, f, n, k));  // gate
   c.inputs.push_back(random_quant_weight(rng, f, n, k));  // up
   c.inputs.push_back(random_tensor(rng, DType::F32, k));
   c.outputs.push_back({DType::F32, n});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
-    kernels::matvec_quant_gated(s, f, act, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k));
+    kernels::matvec_quant_gated(s, f, act, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k),
+                                tuning ? &*tuning : nullptr);
   };
   const auto ref_act =
       act == kernels::Activation::SiLU ? host::ref::Act::SiLU : host::ref::Act::GeluTanh;

@@ -212,13 +212,17 @@ Ceilings measure_ceilings(vk::Device& device, int reps) {
   auto& pipes = device.pipelines();
   const auto& rd = pipes.get({.shader = ShaderId::stream_read, .bindings = 2, .workgroup = wg});
   const auto& cp = pipes.get({.shader = ShaderId::stream_copy, .bindings = 2, .workgroup = wg});
-  auto tr = time_reps(device, reps, [&](vk::Stream& s) {
-    s.dispatch(rd, {a, sink}, push, groups);
-  });
-  auto tc = time_reps(device, reps, [&](vk::Stream& s) { s.dispatch(cp, {a, b}, push, groups); });
+  // Twice, keeping the faster: one H100 call's first measure read 1770 GB/s where the
+  // same process's kernels then streamed 2880 (clocks still rising after the warm-up).
   Ceilings c;
-  c.read_gbs = double(bytes) / median(tr);
-  c.copy_gbs = 2.0 * double(bytes) / median(tc);
+  for (int round = 0; round < 2; ++round) {
+    auto tr = time_reps(device, reps, [&](vk::Stream& s) {
+      s.dispatch(rd, {a, sink}, push, groups);
+    });
+    auto tc = time_reps(device, reps, [&](vk::Stream& s) { s.dispatch(cp, {a, b}, push, groups); });
+    c.read_gbs = std::max(c.read_gbs, double(bytes) / median(tr));
+    c.copy_gbs = std::max(c.copy_gbs, 2.0 * double(bytes) / median(tc));
+  }
   return c;
 }
 
