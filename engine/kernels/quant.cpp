@@ -16,7 +16,12 @@ uint32_t spec_format(const QuantFormat& f) {
 struct QuantPush {
   uint32_t n, k;
   QuantGeom g;
+  float eps = 0;  // the int8 kernel's folded norm
 };
+
+uint32_t norm_spec(const MatvecNorm* norm) {
+  return norm && norm->add_one ? 1u : 0u;
+}
 
 }  // namespace
 
@@ -41,9 +46,9 @@ QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t, uint32_t k
 namespace {
 
 // Shared memory of the int8 kernel: x's two parts (2k bytes), a vec3 a block (16 bytes
-// with its padding), two batches' partials.
+// with its padding), two batches' partials, the folded norm's partial sums.
 uint32_t int8_shared_bytes(uint32_t k, uint32_t rows, uint32_t max_subgroups) {
-  return 2 * k + k / 32 * 16 + 2 * rows * max_subgroups * 4;
+  return 2 * k + k / 32 * 16 + 2 * rows * max_subgroups * 4 + max_subgroups * 4;
 }
 
 }  // namespace
@@ -72,7 +77,7 @@ QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat&, uint32_t n, uint3
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
                   uint32_t n, uint32_t k, MatmulPrecision precision,
-                  const QuantMatvecTuning* tuning) {
+                  const QuantMatvecTuning* tuning, const MatvecNorm* norm) {
   check_quant_shape(f, k, "matvec");
   if (n == 0) fail("matvec: empty product ({} x {})", n, k);
   const auto& info = s.device().info();
@@ -92,20 +97,29 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
         "matvec: int8 quantized matvec: k = {} with {} rows needs {} bytes of shared memory, {} "
         "has {}",
         k, t.rows, int8_shared_bytes(k, t.rows, max_subgroups), info.name, info.max_shared_memory);
+  if (norm && (!int8 || r))
+    fail("matvec: a folded norm needs the int8 kernel and no residual ({} with k = {} on {})",
+         quant_format_name(f), k, info.name);
+  static constexpr ShaderId normed[] = {ShaderId::matvec_quant_dot_norm_f32,
+                                        ShaderId::matvec_quant_dot_norm_f16,
+                                        ShaderId::matvec_quant_dot_norm_bf16};
   // The int8 kernel's fifth constant is k / 32 (the size of its shared x).
   const vk::PipelineKey pk{
-      .shader = int8 ? (r ? ShaderId::matvec_quant_dot_residual : ShaderId::matvec_quant_dot)
-                     : (r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant),
-      .bindings = r ? 4u : 3u,
+      .shader = norm   ? normed[float_type_index(norm->dtype, "norm")]
+                : int8 ? (r ? ShaderId::matvec_quant_dot_residual : ShaderId::matvec_quant_dot)
+                       : (r ? ShaderId::matvec_quant_residual : ShaderId::matvec_quant),
+      .bindings = r || norm ? 4u : 3u,
       .workgroup = t.workgroup,
       .spec = {t.rows, max_subgroups, spec_format(f), f.group, int8 ? k / 32 : t.unroll,
-               int8 ? 0 : t.vec, int8 ? t.batches : 1}};
+               int8 ? 0 : t.vec, int8 ? t.batches : 1, norm_spec(norm)}};
   const auto& p = s.device().pipelines().get(pk);
-  const QuantPush push{n, k, quant_geom(f, k)};
+  const QuantPush push{n, k, quant_geom(f, k), norm ? norm->eps : 0.0f};
   const uint64_t per_group = uint64_t(t.rows) * (int8 ? t.batches : 1);
   const Grid g = grid_for((uint64_t(n) + per_group - 1) / per_group);
   if (r)
     s.dispatch(p, {w, x, y, *r}, push, g.x, g.y);
+  else if (norm)
+    s.dispatch(p, {w, x, y, norm->w}, push, g.x, g.y);
   else
     s.dispatch(p, {w, x, y}, push, g.x, g.y);
 }
@@ -113,7 +127,7 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
 void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
                         const vk::BufferRange& w, const vk::BufferRange& u,
                         const vk::BufferRange& x, const vk::BufferRange& y, uint32_t n, uint32_t k,
-                        const QuantMatvecTuning* tuning) {
+                        const QuantMatvecTuning* tuning, const MatvecNorm* norm) {
   check_quant_shape(f, k, "gated matvec");
   if (n == 0) fail("gated matvec: empty product ({} x {})", n, k);
   const auto& info = s.device().info();
@@ -127,16 +141,23 @@ void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
   // Both weights' rows in registers: half the rows of the single product.
   const uint32_t rows = std::max(1u, t.rows / 2);
   const uint32_t max_subgroups = std::max(1u, t.workgroup / std::max(1u, info.min_subgroup_size));
-  const vk::PipelineKey pk{.shader = ShaderId::matvec_quant_dot_gated,
-                           .bindings = 4,
+  static constexpr ShaderId normed[] = {ShaderId::matvec_quant_dot_gated_norm_f32,
+                                        ShaderId::matvec_quant_dot_gated_norm_f16,
+                                        ShaderId::matvec_quant_dot_gated_norm_bf16};
+  const vk::PipelineKey pk{.shader = norm ? normed[float_type_index(norm->dtype, "norm")]
+                                          : ShaderId::matvec_quant_dot_gated,
+                           .bindings = norm ? 5u : 4u,
                            .workgroup = t.workgroup,
                            .spec = {rows, max_subgroups, spec_format(f), f.group, k / 32,
-                                    act == Activation::SiLU ? 0u : 1u, t.batches}};
+                                    act == Activation::SiLU ? 0u : 1u, t.batches, norm_spec(norm)}};
   const auto& p = s.device().pipelines().get(pk);
-  const QuantPush push{n, k, quant_geom(f, k)};
+  const QuantPush push{n, k, quant_geom(f, k), norm ? norm->eps : 0.0f};
   const uint64_t per_group = uint64_t(rows) * t.batches;
   const Grid g = grid_for((uint64_t(n) + per_group - 1) / per_group);
-  s.dispatch(p, {w, x, y, u}, push, g.x, g.y);
+  if (norm)
+    s.dispatch(p, {w, x, y, u, norm->w}, push, g.x, g.y);
+  else
+    s.dispatch(p, {w, x, y, u}, push, g.x, g.y);
 }
 
 void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk::BufferRange& x,
@@ -145,7 +166,7 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
   check_quant_shape(f, k, "matmul");
   if (t == 0 || n == 0) fail("matmul: empty product ({} x {} x {})", t, n, k);
   const QuantGeom geom = quant_geom(f, k);
-  const std::array<uint32_t, 7> spec = {0, 0, spec_format(f), f.group, 0, 0, 0};
+  const std::array<uint32_t, 8> spec = {0, 0, spec_format(f), f.group, 0, 0, 0, 0};
   if (path == MatmulPath::Coopmat) {
     constexpr uint32_t kTile = 128, kVecLoads = 1, kDirectStore = 2;
     uint32_t flags = 0;

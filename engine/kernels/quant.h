@@ -49,12 +49,22 @@ bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint3
 // The int8 kernel's launch shape (workgroup, rows and batches; unroll and vec unused).
 QuantMatvecTuning quant_matvec_int8_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
 
+// An RMSNorm folded into the int8 kernel's x: x / sqrt(mean(x^2) + eps) * w, w [k] of
+// type `dtype` (stored as w - 1 with add_one, Gemma), as kernels::rmsnorm computes it.
+struct MatvecNorm {
+  vk::BufferRange w;
+  DType dtype = DType::F32;
+  bool add_one = false;
+  float eps = 0;
+};
+
 // y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.
-// `tuning` overrides quant_matvec_tuning (the benchmark's sweep).
+// `tuning` overrides quant_matvec_tuning (the benchmark's sweep). `norm` normalizes x
+// first: only on the int8 kernel (matvec_quant_int8) and without r.
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
                   uint32_t n, uint32_t k, MatmulPrecision precision,
-                  const QuantMatvecTuning* tuning = nullptr);
+                  const QuantMatvecTuning* tuning = nullptr, const MatvecNorm* norm = nullptr);
 
 // y = act(W x) * (U x): a gated MLP's gate (W) and up (U) projections, both quantized
 // [n, k] of format f, and its activation in one pass on the int8 kernel (x written once
@@ -63,7 +73,8 @@ void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
 void matvec_quant_gated(vk::Stream& s, const QuantFormat& f, Activation act,
                         const vk::BufferRange& w, const vk::BufferRange& u,
                         const vk::BufferRange& x, const vk::BufferRange& y, uint32_t n, uint32_t k,
-                        const QuantMatvecTuning* tuning = nullptr);
+                        const QuantMatvecTuning* tuning = nullptr,
+                        const MatvecNorm* norm = nullptr);
 
 // Y [t, n] = X W^T, W quantized [n, k]: the tensor-core path where `path` is
 // Coopmat (W rounded to f16 after dequantization, as an f32 weight would be), else

@@ -127,10 +127,10 @@ const Pipeline& PipelineCache::get(const PipelineKey& key) {
     check(vkCreateShaderModule(device_, &mi, nullptr, &module), "vkCreateShaderModule");
   }
 
-  std::array<uint32_t, 8> values{};
+  std::array<uint32_t, 9> values{};
   values[0] = key.workgroup;
   for (size_t i = 0; i < key.spec.size(); ++i) values[i + 1] = key.spec[i];
-  std::array<VkSpecializationMapEntry, 8> entries{};
+  std::array<VkSpecializationMapEntry, 9> entries{};
   for (uint32_t i = 0; i < entries.size(); ++i)
     entries[i] = {i, uint32_t(i * sizeof(uint32_t)), sizeof(uint32_t)};
   VkSpecializationInfo si{uint32_t(entries.size()), entries.data(), sizeof(values), values.data()};

@@ -24,7 +24,7 @@ struct PipelineKey {
   ShaderId shader{};
   uint32_t bindings = 0;
   uint32_t workgroup = 64;         // local_size_x, specialization constant 0
-  std::array<uint32_t, 7> spec{};  // specialization constants 1..7
+  std::array<uint32_t, 8> spec{};  // specialization constants 1..8
   uint32_t required_subgroup = 0;  // 0: driver's choice
   bool operator==(const PipelineKey&) const = default;
 };

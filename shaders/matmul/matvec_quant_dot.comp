@@ -13,6 +13,10 @@
 // A workgroup takes BATCHES batches of ROWS rows one after the other, so that writing x
 // is paid once for ROWS * BATCHES rows; the next batch's first codes are loaded before
 // the current batch is reduced.
+// NORM: x is first RMS-normalized, x / sqrt(mean(x^2) + eps) * w for a norm weight w
+// (A_* its type; ADD_ONE: stored as w - 1), as norm/rmsnorm.comp computes it: each
+// workgroup sums x's squares itself (it reads all of x anyway), so a decode step needs
+// no norm kernel, nor the barrier after it, in front of the products of its output.
 //
 // The one departure from the exact product is x's rounding, |e| <= d2 / 2 a column:
 // a row's error is about sqrt(sum w^2 d2^2 / 12) (the op harness bounds it so,
@@ -28,7 +32,7 @@ layout(constant_id = 4) const uint QGROUP = 32u;
 layout(constant_id = 5) const uint KBLOCKS = 128u;  // k / 32: the size of the shared x
 layout(constant_id = 7) const uint BATCHES = 1u;
 
-layout(push_constant) uniform Push { uint n; uint k; uint row_words; uint scale_word; uint zero_byte; } p;
+layout(push_constant) uniform Push { uint n; uint k; uint row_words; uint scale_word; uint zero_byte; float eps; } p;
 layout(binding = 0) readonly buffer W { uint wq[]; };
 layout(binding = 0) readonly buffer W4 { uvec4 wq4[]; };
 layout(binding = 1) readonly buffer X4 { vec4 x4[]; };
@@ -47,6 +51,17 @@ layout(binding = 3) readonly buffer U4 { uvec4 uq4[]; };
 const uint MATS = 2u;  // W (gate) then U (up)
 #else
 const uint MATS = 1u;
+#endif
+#ifdef NORM
+#include "types.glsl"
+layout(constant_id = 8) const uint ADD_ONE = 0u;
+#ifdef GATED
+layout(binding = 4) readonly buffer NW { A_T nw[]; };
+#else
+layout(binding = 3) readonly buffer NW { A_T nw[]; };
+#endif
+shared float norm_partial[MAX_SUBGROUPS];
+float norm_scale;  // 1 / sqrt(mean(x^2) + eps)
 #endif
 
 // OpSUDot (4452) with PackedVectorFormat4x8Bit: the four bytes of a read as signed times
@@ -118,6 +133,14 @@ float quantize_part(inout vec4 v[8], uint b, uint part, out float d) {
 void quantize_block(uint b) {
   vec4 v[8];
   for (uint i = 0u; i < 8u; ++i) v[i] = x4[b * 8u + i];
+#ifdef NORM
+  for (uint i = 0u; i < 8u; ++i) {
+    const uint c = b * 32u + 4u * i;
+    vec4 w = vec4(A_LOAD(nw[c]), A_LOAD(nw[c + 1u]), A_LOAD(nw[c + 2u]), A_LOAD(nw[c + 3u]));
+    if (ADD_ONE == 1u) w += 1.0;
+    v[i] = v[i] * norm_scale * w;
+  }
+#endif
   float d1, d2;
   const float s1 = quantize_part(v, b, 0u, d1);
   const float s2 = quantize_part(v, b, 1u, d2);
@@ -182,6 +205,19 @@ void main() {
   float acc[MATS * ROWS];
   batch_rows(0u, g);
   load_block(tid, g);  // before x is ready
+#ifdef NORM
+  float ss = 0.0;
+  for (uint i = tid; i < KBLOCKS * 8u; i += wg) {
+    const vec4 v = x4[i];
+    ss += dot(v, v);
+  }
+  ss = subgroupAdd(ss);
+  if (subgroupElect()) norm_partial[gl_SubgroupID] = ss;
+  barrier();
+  float total = 0.0;
+  for (uint j = 0u; j < gl_NumSubgroups; ++j) total += norm_partial[j];
+  norm_scale = inversesqrt(total / float(p.k) + p.eps);
+#endif
   for (uint i = tid; i < KBLOCKS; i += wg) quantize_block(i);
   barrier();
   for (uint bt = 0u; bt < batches; ++bt) {

@@ -123,6 +123,14 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       cases.push_back(
           matvec_quant_case(rng, f, 29, k, true, kernels::MatmulPrecision::F16, batched));
       cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 29, k, batched));
+      // With the RMSNorm of x folded in, each norm weight type, Gemma's 1 + w once.
+      for (DType nw : {DType::F32, DType::F16, DType::BF16}) {
+        const CaseNorm norm{nw, nw == DType::BF16};
+        cases.push_back(
+            matvec_quant_case(rng, f, 29, k, false, kernels::MatmulPrecision::F16, batched, norm));
+        cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::GeluTanh, 7,
+                                                5 * f.group, std::nullopt, norm));
+      }
     }
     for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
       for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})

@@ -52,14 +52,22 @@ std::vector<QuantFormat> quant_test_formats();
 HostTensor random_quant_weight(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k);
 // precision F16: x rounded to 8 bits where the device has integer dot products
 // (kernels::matvec_quant_int8), bounded by its rounding error.
-// `tuning` overrides the kernel's own launch shape (named in the case's shape).
+// An RMSNorm folded into the int8 kernel's x: its weight's type, Gemma's 1 + w.
+struct CaseNorm {
+  DType dtype = DType::F32;
+  bool add_one = false;
+};
+// `tuning` overrides the kernel's own launch shape (named in the case's shape); `norm`
+// normalizes x in the kernel (a last input: the norm weight).
 OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
                          kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32,
-                         std::optional<kernels::QuantMatvecTuning> tuning = std::nullopt);
+                         std::optional<kernels::QuantMatvecTuning> tuning = std::nullopt,
+                         std::optional<CaseNorm> norm = std::nullopt);
 // act(W x) * (U x) on the int8 kernel (only where the device takes it).
 OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels::Activation act,
                                size_t n, size_t k,
-                               std::optional<kernels::QuantMatvecTuning> tuning = std::nullopt);
+                               std::optional<kernels::QuantMatvecTuning> tuning = std::nullopt,
+                               std::optional<CaseNorm> norm = std::nullopt);
 OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
                          kernels::MatmulPath path);
 // against_input: compared with the weights it started from (quantization error),

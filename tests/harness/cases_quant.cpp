@@ -86,31 +86,55 @@ std::string tuning_name(const std::optional<kernels::QuantMatvecTuning>& t) {
   return t ? fmt::format(" wg={} rows={} batches={}", t->workgroup, t->rows, t->batches) : "";
 }
 
+std::string norm_name(const std::optional<CaseNorm>& norm) {
+  return norm ? fmt::format(" norm {}{}", dtype_name(norm->dtype), norm->add_one ? " 1+w" : "")
+              : "";
+}
+
+constexpr float kNormEps = 1e-5f;
+
+// What the product sees of x: x itself, or its RMSNorm with weight nw.
+HostTensor product_input(const HostTensor& x, const HostTensor* nw,
+                         const std::optional<CaseNorm>& norm, size_t k) {
+  return norm ? host::ref::rmsnorm(x, *nw, 1, k, kNormEps, norm->add_one) : x;
+}
+
+kernels::MatvecNorm kernel_norm(const std::optional<CaseNorm>& norm, const vk::BufferRange& w) {
+  return {.w = w, .dtype = norm->dtype, .add_one = norm->add_one, .eps = kNormEps};
+}
+
 }  // namespace
 
 OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, bool residual,
                          kernels::MatmulPrecision precision,
-                         std::optional<kernels::QuantMatvecTuning> tuning) {
+                         std::optional<kernels::QuantMatvecTuning> tuning,
+                         std::optional<CaseNorm> norm) {
+  if (norm && residual) fail("matvec_quant_case: a folded norm takes no residual");
   OpCase c;
   c.op = residual ? "matvec_quant_residual" : "matvec_quant";
-  c.shape =
-      fmt::format("{} n={} k={}{}{}", quant_format_name(f), n, k,
-                  precision == kernels::MatmulPrecision::F16 ? " f16" : "", tuning_name(tuning));
+  c.shape = fmt::format("{} n={} k={}{}{}{}", quant_format_name(f), n, k,
+                        precision == kernels::MatmulPrecision::F16 ? " f16" : "",
+                        tuning_name(tuning), norm_name(norm));
   c.inputs.push_back(random_quant_weight(rng, f, n, k));
-  c.inputs.push_back(random_tensor(rng, DType::F32, k));
+  c.inputs.push_back(random_tensor(rng, DType::F32, k, norm ? 3.0f : 1.0f));
   if (residual) c.inputs.push_back(random_tensor(rng, DType::F32, n));
+  if (norm) c.inputs.push_back(random_tensor(rng, norm->dtype, k));
   c.outputs.push_back({DType::F32, n});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
+    const kernels::MatvecNorm kn = norm ? kernel_norm(norm, in[2]) : kernels::MatvecNorm{};
     kernels::matvec_quant(s, f, in[0], in[1], residual ? &in[2] : nullptr, out[0], uint32_t(n),
-                          uint32_t(k), precision, tuning ? &*tuning : nullptr);
+                          uint32_t(k), precision, tuning ? &*tuning : nullptr,
+                          norm ? &kn : nullptr);
   };
-  c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
-    host::cpu::linear(cpu, {in[0], DType::U32, f}, reinterpret_cast<const float*>(in[1]),
-                      residual ? reinterpret_cast<const float*>(in[2]) : nullptr,
-                      reinterpret_cast<float*>(out[0]), 1, n, k);
-  };
+  if (!norm)
+    c.cpu = [=](host::cpu::Cpu& cpu, auto in, auto out) {
+      host::cpu::linear(cpu, {in[0], DType::U32, f}, reinterpret_cast<const float*>(in[1]),
+                        residual ? reinterpret_cast<const float*>(in[2]) : nullptr,
+                        reinterpret_cast<float*>(out[0]), 1, n, k);
+    };
   c.reference = [=](const std::vector<HostTensor>& in) {
-    HostTensor y = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), in[1], n, k);
+    const HostTensor x = product_input(in[1], norm ? &in[2] : nullptr, norm, k);
+    HostTensor y = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), x, n, k);
     if (residual)
       for (size_t i = 0; i < n; ++i) y.set(i, y.get(i) + in[2].get(i));
     return std::vector<HostTensor>{y};
@@ -122,8 +146,8 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
     // The int8 kernel's fp32 sums as the exact path's (1e-9), plus x's rounding
     // (whichever kernel the device runs).
     const HostTensor w = host::ref::dequantize(c.inputs[0], f, n, k);
-    c.max_nmse =
-        1e-9 + int8_x_nmse_bound(w, c.inputs[1], host::ref::matvec(w, c.inputs[1], n, k), n, k);
+    const HostTensor x = product_input(c.inputs[1], norm ? &c.inputs[2] : nullptr, norm, k);
+    c.max_nmse = 1e-9 + int8_x_nmse_bound(w, x, host::ref::matvec(w, x, n, k), n, k);
   }
   c.bytes = double(n * quant_row_bytes(f, k) + k * 4 + n * 4);
   c.flops = 2.0 * double(n) * double(k);
@@ -131,26 +155,29 @@ OpCase matvec_quant_case(std::mt19937& rng, const QuantFormat& f, size_t n, size
 }
 
 OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels::Activation act,
-                               size_t n, size_t k,
-                               std::optional<kernels::QuantMatvecTuning> tuning) {
+                               size_t n, size_t k, std::optional<kernels::QuantMatvecTuning> tuning,
+                               std::optional<CaseNorm> norm) {
   OpCase c;
   c.op = "matvec_quant_gated";
-  c.shape = fmt::format("{} {} n={} k={}{}", quant_format_name(f),
+  c.shape = fmt::format("{} {} n={} k={}{}{}", quant_format_name(f),
                         act == kernels::Activation::SiLU ? "silu" : "gelu_tanh", n, k,
-                        tuning_name(tuning));
+                        tuning_name(tuning), norm_name(norm));
   c.inputs.push_back(random_quant_weight(rng, f, n, k));  // gate
   c.inputs.push_back(random_quant_weight(rng, f, n, k));  // up
-  c.inputs.push_back(random_tensor(rng, DType::F32, k));
+  c.inputs.push_back(random_tensor(rng, DType::F32, k, norm ? 3.0f : 1.0f));
+  if (norm) c.inputs.push_back(random_tensor(rng, norm->dtype, k));
   c.outputs.push_back({DType::F32, n});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
+    const kernels::MatvecNorm kn = norm ? kernel_norm(norm, in[3]) : kernels::MatvecNorm{};
     kernels::matvec_quant_gated(s, f, act, in[0], in[1], in[2], out[0], uint32_t(n), uint32_t(k),
-                                tuning ? &*tuning : nullptr);
+                                tuning ? &*tuning : nullptr, norm ? &kn : nullptr);
   };
   const auto ref_act =
       act == kernels::Activation::SiLU ? host::ref::Act::SiLU : host::ref::Act::GeluTanh;
   c.reference = [=](const std::vector<HostTensor>& in) {
-    const HostTensor g = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), in[2], n, k),
-                     u = host::ref::matvec(host::ref::dequantize(in[1], f, n, k), in[2], n, k);
+    const HostTensor x = product_input(in[2], norm ? &in[3] : nullptr, norm, k);
+    const HostTensor g = host::ref::matvec(host::ref::dequantize(in[0], f, n, k), x, n, k),
+                     u = host::ref::matvec(host::ref::dequantize(in[1], f, n, k), x, n, k);
     return std::vector<HostTensor>{host::ref::gated(ref_act, g, u, 1, n, n, 0)};
   };
   // x's rounding moves the gate and the up by their expected errors e_g, e_u; the
@@ -158,11 +185,11 @@ OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels:
   // the single product's (ten times the expected squared error, plus 1e-9 for fp32).
   const HostTensor wg = host::ref::dequantize(c.inputs[0], f, n, k),
                    wu = host::ref::dequantize(c.inputs[1], f, n, k);
-  const HostTensor g = host::ref::matvec(wg, c.inputs[2], n, k),
-                   u = host::ref::matvec(wu, c.inputs[2], n, k);
+  const HostTensor x = product_input(c.inputs[2], norm ? &c.inputs[3] : nullptr, norm, k);
+  const HostTensor g = host::ref::matvec(wg, x, n, k), u = host::ref::matvec(wu, x, n, k);
   const HostTensor y = host::ref::gated(ref_act, g, u, 1, n, n, 0);
-  const std::vector<double> eg = int8_x_row_errors(wg, c.inputs[2], n, k),
-                            eu = int8_x_row_errors(wu, c.inputs[2], n, k);
+  const std::vector<double> eg = int8_x_row_errors(wg, x, n, k),
+                            eu = int8_x_row_errors(wu, x, n, k);
   double err = 0, sum = 0;
   for (size_t r = 0; r < n; ++r) {
     const double a = y.get(r) / (u.get(r) == 0 ? 1 : u.get(r));  // act(g)
