@@ -62,7 +62,7 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
   for (uint32_t wg : {128u, 256u})
     for (uint32_t rows : {4u, 8u, 16u})
       for (uint32_t batches : {1u, 2u, 4u, 8u})
-        tunings.push_back({MatmulPrecision::F16, {wg, rows, 1, 4, batches}});
+        tunings.push_back({MatmulPrecision::F16, {wg, rows, 1, 4, batches, true}});
   for (const QuantFormat& f : {quant_q8(), quant_q4()})
     for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
       harness::OpCase c = harness::matvec_quant_case(rng, f, n, k, false);

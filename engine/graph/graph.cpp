@@ -1,5 +1,7 @@
 #include "engine/graph/graph.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "engine/base/error.h"
@@ -109,6 +111,31 @@ void GraphBuilder::op(std::string kind, std::vector<TensorId> inputs, std::vecto
                     .outputs = std::move(outputs),
                     .encode = std::move(encode),
                     .cpu = std::move(cpu)});
+}
+
+Graph GraphBuilder::finish() {
+  std::vector<bool> read(g_.tensors.size(), false);
+  std::vector<bool> drop(g_.ops.size(), false);
+  for (size_t i = g_.ops.size(); i-- > 0;) {
+    const Op& op = g_.ops[i];
+    const bool needed = std::any_of(op.outputs.begin(), op.outputs.end(), [&](TensorId t) {
+      const Tensor& x = g_.tensors[t];
+      return read[t] || x.kind != TensorKind::Activation || kept(x.name);
+    });
+    if (!needed) {
+      drop[i] = true;
+      continue;
+    }
+    for (TensorId t : op.inputs) read[t] = true;
+  }
+  size_t kept_ops = 0;
+  for (size_t i = 0; i < g_.ops.size(); ++i) {
+    if (drop[i]) continue;
+    if (kept_ops != i) g_.ops[kept_ops] = std::move(g_.ops[i]);
+    ++kept_ops;
+  }
+  g_.ops.resize(kept_ops);
+  return std::move(g_);
 }
 
 void GraphBuilder::mark_output(TensorId id) {

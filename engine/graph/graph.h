@@ -106,7 +106,10 @@ class GraphBuilder {
   }
 
   const Tensor& tensor(TensorId id) const { return g_.tensors[id]; }
-  Graph finish() { return std::move(g_); }
+  // The graph, less the ops whose outputs nothing reads: intermediates that are not
+  // outputs, kept (--dump) or read by a later op (an RMSNorm every product of which
+  // folded it in, ops::FoldedNorm). Their tensors stay, unwritten and unplaced.
+  Graph finish();
 
  private:
   TensorId add(Tensor t);

@@ -210,9 +210,17 @@ bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u
          rows_of(xt) <= kernels::kMatvecBatchLimit;
 }
 
+bool folded_norm_fits(const GraphBuilder& g, TensorId x, TensorId w, const vk::DeviceInfo* gpu,
+                      kernels::MatmulPrecision precision) {
+  const Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  return wt.quant && gpu && xt.dtype == DType::F32 && rows_of(xt) == 1 && wt.shape.size() == 2 &&
+         wt.shape[1] == xt.shape.back() &&
+         kernels::matvec_quant_int8(*gpu, *wt.quant, uint32_t(wt.shape[1]), precision);
+}
+
 TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
                       TensorId w, TensorId u, const vk::DeviceInfo* gpu,
-                      kernels::MatmulPrecision precision) {
+                      kernels::MatmulPrecision precision, const FoldedNorm* norm) {
   if (!gated_linear_fits(g, x, w, u, gpu, precision))
     fail(
         "graph: gated linear '{}': '{}' and '{}' are not two float weights of one shape and "
@@ -221,20 +229,42 @@ TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act
   const auto [t, n, k] = linear_dims(g, name, x, w);
   const DType wtype = g.tensor(w).dtype;
   const std::optional<QuantFormat> q = g.tensor(w).quant;
+  if (norm && !q) fail("graph: gated linear '{}': a folded norm needs quantized weights", name);
   TensorId y = g.activation(std::move(name), DType::F32, {t, n});
-  // The CPU backend runs the three steps: its products dominate either way.
+  const std::optional<kernels::MatvecNorm> kn =
+      norm ? std::optional(kernels::MatvecNorm{
+                 .dtype = g.tensor(norm->w).dtype, .add_one = norm->add_one, .eps = norm->eps})
+           : std::nullopt;
+  // The CPU backend runs the three steps (the norm first where folded): its products
+  // dominate either way.
   auto cpu_steps = [=](cpu::Cpu& c, auto in, auto out) {
-    std::vector<float> gate(size_t(t) * n), up(size_t(t) * n);
-    cpu::linear(c, {in[1], wtype, q}, f32(in[0]), nullptr, gate.data(), t, n, k);
-    cpu::linear(c, {in[2], wtype, q}, f32(in[0]), nullptr, up.data(), t, n, k);
+    std::vector<float> gate(size_t(t) * n), up(size_t(t) * n), h;
+    const float* xin = f32(in[0]);
+    if (kn) {
+      h.resize(k);
+      cpu::rmsnorm(c, kn->dtype, in[3], kn->add_one, xin, h.data(), 1, k, kn->eps);
+      xin = h.data();
+    }
+    cpu::linear(c, {in[1], wtype, q}, xin, nullptr, gate.data(), t, n, k);
+    cpu::linear(c, {in[2], wtype, q}, xin, nullptr, up.data(), t, n, k);
     cpu::gated(c, act == kernels::Activation::SiLU ? cpu::Gate::SiLU : cpu::Gate::GeluTanh,
                gate.data(), up.data(), f32(out[0]), t, n);
   };
   if (q) {
+    std::vector<TensorId> inputs{x, w, u};
+    if (norm) {
+      if (g.tensor(norm->w).elements() != k)
+        fail("graph: norm weight '{}' has {} elements, '{}' rows have {}", g.tensor(norm->w).name,
+             g.tensor(norm->w).elements(), g.tensor(x).name, k);
+      inputs.push_back(norm->w);
+    }
     g.op(
-        "matvec_quant_gated", {x, w, u}, {y},
+        "matvec_quant_gated", inputs, {y},
         [=](vk::Stream& s, auto in, auto out) {
-          kernels::matvec_quant_gated(s, *q, act, in[1], in[2], in[0], out[0], n, k);
+          std::optional<kernels::MatvecNorm> with = kn;
+          if (with) with->w = in[3];
+          kernels::matvec_quant_gated(s, *q, act, in[1], in[2], in[0], out[0], n, k, nullptr,
+                                      with ? &*with : nullptr);
         },
         cpu_steps);
     return y;

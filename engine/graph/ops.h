@@ -21,6 +21,18 @@ TensorId embed(GraphBuilder& g, std::string name, TensorId table, TensorId ids, 
 TensorId rms_norm(GraphBuilder& g, std::string name, TensorId x, TensorId w, float eps,
                   bool add_one, uint32_t n = 0);
 
+// An RMSNorm folded into a quantized decode step's gated pair (the int8 kernel
+// normalizes x itself, kernels::MatvecNorm): with it, gated_linear's x is the norm's
+// input, and the norm op, once nothing else reads it, is dropped (GraphBuilder::finish).
+struct FoldedNorm {
+  TensorId w;  // the norm weight [k]
+  float eps = 0;
+  bool add_one = false;
+};
+// Whether a product of x [1, k] with the quantized W takes a folded norm on `gpu`.
+bool folded_norm_fits(const GraphBuilder& g, TensorId x, TensorId w, const vk::DeviceInfo* gpu,
+                      kernels::MatmulPrecision precision);
+
 // y [tokens, n] = x [tokens, k] W^T, W [n, k] (a Linear weight): matrix-vector
 // for one token, tiled matrix-matrix otherwise. With F16 precision the
 // matrix-matrix product may round its inputs to f16 for tensor cores (where the
@@ -43,7 +55,7 @@ bool gated_linear_fits(const GraphBuilder& g, TensorId x, TensorId w, TensorId u
                        const vk::DeviceInfo* gpu, kernels::MatmulPrecision precision);
 TensorId gated_linear(GraphBuilder& g, std::string name, kernels::Activation act, TensorId x,
                       TensorId w, TensorId u, const vk::DeviceInfo* gpu,
-                      kernels::MatmulPrecision precision);
+                      kernels::MatmulPrecision precision, const FoldedNorm* norm = nullptr);
 
 // x [rows, n] += b [n], in place.
 void add_bias(GraphBuilder& g, TensorId x, TensorId b);

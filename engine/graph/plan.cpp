@@ -15,6 +15,7 @@ uint64_t align_up(uint64_t v, uint64_t a) {
 
 struct Lifetime {
   size_t first = SIZE_MAX, last = 0;  // op indices
+  bool read = false;
 };
 
 }  // namespace
@@ -26,7 +27,10 @@ MemoryPlan plan_memory(const Graph& g, int devices, uint64_t alignment) {
   std::vector<Lifetime> life(n);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     for (TensorId t : g.ops[i].outputs) life[t].first = std::min(life[t].first, i);
-    for (TensorId t : g.ops[i].inputs) life[t].last = std::max(life[t].last, i);
+    for (TensorId t : g.ops[i].inputs) {
+      life[t].last = std::max(life[t].last, i);
+      life[t].read = true;
+    }
   }
   std::vector<TensorId> order;
   for (TensorId t = 0; t < n; ++t) {
@@ -39,6 +43,8 @@ MemoryPlan plan_memory(const Graph& g, int devices, uint64_t alignment) {
       plan.input_bytes[size_t(x.device)] += align_up(std::max<uint64_t>(x.bytes(), 4), alignment);
     }
     if (x.kind != TensorKind::Activation && x.kind != TensorKind::Output) continue;
+    // An intermediate of a dropped op (GraphBuilder::finish): neither written nor read.
+    if (x.kind == TensorKind::Activation && life[t].first == SIZE_MAX && !life[t].read) continue;
     if (life[t].first == SIZE_MAX)
       fail("graph: intermediate '{}' is never written by any op", x.name);
     if (x.kind == TensorKind::Output) life[t].last = g.ops.size();

@@ -24,13 +24,15 @@ void check_quant_shape(const QuantFormat& f, uint32_t k, const char* what);
 // The quantized matvec's launch shape: a workgroup of `workgroup` threads computes
 // `rows` rows, each thread with `unroll` pieces of `vec` code words (1, 2 or 4: 4-,
 // 8- or 16-byte loads) of each row in flight. The int8 kernel takes `batches` batches
-// of `rows` rows per workgroup, one after the other (x written once for all).
+// of `rows` rows per workgroup, one after the other (x written once for all); `int8`
+// asks for it where it applies (matvec_quant_int8).
 struct QuantMatvecTuning {
   uint32_t workgroup = 128;
   uint32_t rows = 4;
   uint32_t unroll = 2;
   uint32_t vec = 1;
   uint32_t batches = 1;
+  bool int8 = false;
 };
 // The tuning matvec_quant takes for a weight [n, k] of format f: 16-byte loads, 8 rows
 // of one load each in flight per thread, as many threads (128 or 256) as a row has
@@ -38,12 +40,14 @@ struct QuantMatvecTuning {
 // "Quantized weights"; vkllm-bench-ops --sweep-quant sweeps them).
 QuantMatvecTuning quant_matvec_tuning(const QuantFormat& f, uint32_t n, uint32_t k);
 
-// Whether matvec_quant sums with integer dot products (matvec_quant_dot.comp), x
-// written as two 8-bit parts per block of 32 (closer to x than f16: |error| <= max|x|
+// Whether a quantized product may sum with integer dot products (matvec_quant_dot.comp),
+// x written as two 8-bit parts per block of 32 (closer to x than f16: |error| <= max|x|
 // of the block / 64516): where `precision` is F16 (the engine's default, whose
 // tensor-core matmuls round x to f16), the device has 4 x 8-bit dot products, the codes
 // are integers in groups of a multiple of 32, and x's parts fit in shared memory.
-// Otherwise every code meets x exactly in fp32.
+// The engine takes it for the gated pair (matvec_quant_gated), and matvec_quant where
+// a norm is folded in or the tuning asks: a single product is faster on the fp32
+// kernel (H100, docs/PERFORMANCE.md), whose every code meets x exactly.
 bool matvec_quant_int8(const vk::DeviceInfo& device, const QuantFormat& f, uint32_t k,
                        MatmulPrecision precision);
 // The int8 kernel's launch shape (workgroup, rows and batches; unroll and vec unused).
@@ -59,8 +63,9 @@ struct MatvecNorm {
 };
 
 // y [n] = W x (+ r with `residual`): W quantized [n, k], x [k], y and r [n] f32.
-// `tuning` overrides quant_matvec_tuning (the benchmark's sweep). `norm` normalizes x
-// first: only on the int8 kernel (matvec_quant_int8) and without r.
+// `tuning` overrides quant_matvec_tuning (the benchmark's sweep; int8 for the int8
+// kernel). `norm` normalizes x first: only on the int8 kernel (matvec_quant_int8) and
+// without r.
 void matvec_quant(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
                   const vk::BufferRange& x, const vk::BufferRange* r, const vk::BufferRange& y,
                   uint32_t n, uint32_t k, MatmulPrecision precision,

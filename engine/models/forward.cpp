@@ -123,6 +123,32 @@ int Forward::linear_device(TensorId x, TensorId w) const {
   return xt.elements() / xt.shape.back() >= shape.offload_min_rows ? shape.offload : g.device();
 }
 
+TensorId Forward::rms_norm(const std::string& name, TensorId x, TensorId w, float eps,
+                           bool add_one) {
+  TensorId y = graph::ops::rms_norm(g, name, x, w, eps, add_one);
+  normed_[y] = {x, {.w = w, .eps = eps, .add_one = add_one}};
+  return y;
+}
+
+const Forward::Normed* Forward::foldable(TensorId x, TensorId w, TensorId u) const {
+  auto it = normed_.find(x);
+  if (it == normed_.end()) return nullptr;
+  const size_t d = size_t(g.device());
+  const vk::DeviceInfo* gpu = d < res_.gpu.size() ? res_.gpu[d] : nullptr;
+  const TensorId input = it->second.input;
+  for (TensorId m : {w, u}) {
+    if (m == ~0u) continue;
+    auto src = sources_.find(m);
+    if (src != sources_.end() && !src->second.perm.empty()) return nullptr;
+    if (!lora_of(m).empty() || linear_device(x, m) != g.device() ||
+        !graph::ops::folded_norm_fits(g, input, m, gpu, precision_of(shape)))
+      return nullptr;
+  }
+  if (g.tensor(input).device != g.device() || g.tensor(it->second.norm.w).device != g.device())
+    return nullptr;
+  return &it->second;
+}
+
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
   const int home = g.device(), at = linear_device(x, w);
   if (at != home) {  // x and w copied to the GPU for the product, the product back
@@ -148,9 +174,13 @@ TensorId Forward::gated_linear(const std::string& gate_name, const std::string& 
   };
   if (graph::ops::gated_linear_fits(g, x, wg, wu, gpu, precision_of(shape)) &&
       lora_of(wg).empty() && lora_of(wu).empty() && !g.kept(gate_name) && !g.kept(up_name) &&
-      !permuted(wg) && !permuted(wu))
+      !permuted(wg) && !permuted(wu)) {
+    if (const Normed* n = foldable(x, wg, wu))
+      return graph::ops::gated_linear(g, name, act, n->input, wg, wu, gpu, precision_of(shape),
+                                      &n->norm);
     return graph::ops::gated_linear(g, name, act, input_for(gate_name, x, wg), wg, wu, gpu,
                                     precision_of(shape));
+  }
   TensorId gate = linear(gate_name, x, wg), up = linear(up_name, x, wu);
   return graph::ops::gated(g, name, act, gate, up);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/graph/graph.h"
+#include "engine/graph/ops.h"
 #include "engine/kernels/activation.h"
 #include "engine/kernels/attention.h"
 #include "loaders/model/config.h"
@@ -118,6 +119,12 @@ class Forward {
   TensorId w_rows(model::WeightRole role, int layer, uint64_t first_row, uint64_t rows,
                   const std::string& name);
 
+  // RMSNorm of x's rows with weight w (graph::ops::rms_norm). A decode step's gated
+  // pair that takes the output and can normalize x itself (the int8 kernel's folded
+  // norm, graph::ops::FoldedNorm) reads x instead; the norm op is then dropped when no
+  // other op reads its output.
+  TensorId rms_norm(const std::string& name, TensorId x, TensorId w, float eps, bool add_one);
+
   // A Linear: tensor-core (f16-input) matrix products at default precision,
   // exact fp32 ones with --precision f32.
   TensorId linear(const std::string& name, TensorId x, TensorId w);
@@ -172,6 +179,16 @@ class Forward {
   // x, or x's columns gathered through w's act-order permutation.
   TensorId input_for(const std::string& name, TensorId x, TensorId w);
   std::map<TensorId, WeightSource> sources_;
+  // Outputs of rms_norm: the norm's input and weight.
+  struct Normed {
+    TensorId input;
+    graph::ops::FoldedNorm norm;
+  };
+  std::map<TensorId, Normed> normed_;
+  // The norm that a product of x with w (and u, a gated pair's second weight) folds in
+  // on the current device: where x is an rms_norm output, the weights take the int8
+  // kernel, and nothing (LoRA, act order, op offload) needs x itself.
+  const Normed* foldable(TensorId x, TensorId w, TensorId u = ~0u) const;
 };
 
 }  // namespace vkllm::models

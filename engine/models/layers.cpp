@@ -13,8 +13,8 @@ TensorId embed_tokens(Forward& f) {
 }
 
 TensorId norm(Forward& f, TensorId x, WeightRole role, int il, const std::string& what) {
-  return ops::rms_norm(f.g, Forward::name(what, il), x, f.w(role, il), float(f.cfg.rms_norm_eps),
-                       f.cfg.norm_weight_offset != 0.0);
+  return f.rms_norm(Forward::name(what, il), x, f.w(role, il), float(f.cfg.rms_norm_eps),
+                    f.cfg.norm_weight_offset != 0.0);
 }
 
 TensorId project(Forward& f, TensorId x, WeightRole weight, WeightRole bias, int il,

@@ -101,13 +101,15 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
         if (k % 32) continue;
         cases.push_back(matvec_quant_case(rng, f, n, k, false));
         if (n == 7) cases.push_back(matvec_quant_case(rng, f, n, k, true));
-        // The engine's default precision: x in 8 bits where the device has the dot products.
-        cases.push_back(matvec_quant_case(rng, f, n, k, n == 7, kernels::MatmulPrecision::F16));
+        // The int8 kernel: x in 8 bits where the device has the dot products.
+        cases.push_back(matvec_quant_case(rng, f, n, k, n == 7, kernels::MatmulPrecision::F16,
+                                          kernels::quant_matvec_int8_tuning(f, n, k)));
       }
     // Blocks past two workgroups' worth (263 blocks of 32, 256 threads).
     if (f.group <= 64)
-      cases.push_back(matvec_quant_case(rng, f, 9, 263 * 32 / f.group * f.group, false,
-                                        kernels::MatmulPrecision::F16));
+      cases.push_back(matvec_quant_case(
+          rng, f, 9, 263 * 32 / f.group * f.group, false, kernels::MatmulPrecision::F16,
+          kernels::quant_matvec_int8_tuning(f, 9, 263 * 32 / f.group * f.group)));
     // Gate and up in one pass, where the codes are integers (the int8 kernel's).
     if (f.codes == QuantCodes::Int)
       for (auto act : {kernels::Activation::SiLU, kernels::Activation::GeluTanh}) {
@@ -118,7 +120,7 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     // workgroup's last batch partial (29 rows), fewer threads than blocks.
     if (f.codes == QuantCodes::Int && f.group % 32 == 0) {
       const kernels::QuantMatvecTuning batched{
-          .workgroup = 64, .rows = 4, .unroll = 1, .vec = 4, .batches = 3};
+          .workgroup = 64, .rows = 4, .unroll = 1, .vec = 4, .batches = 3, .int8 = true};
       const size_t k = 263 * 32 / f.group * f.group;
       cases.push_back(
           matvec_quant_case(rng, f, 29, k, true, kernels::MatmulPrecision::F16, batched));
@@ -277,9 +279,11 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
     }
   // Quantized weights at the same shapes: bytes count the packed layout read.
   for (const QuantFormat& f : {quant_q8(), quant_q4()}) {
-    for (auto p : {kernels::MatmulPrecision::F32, kernels::MatmulPrecision::F16}) {
-      cases.push_back(matvec_quant_case(rng, f, 14336, 4096, false, p));
-      cases.push_back(matvec_quant_case(rng, f, 4096, 14336, false, p));
+    // The fp32 kernel (the engine's for one product), then the int8 one (its tuning).
+    for (auto [n, k] : {std::pair<size_t, size_t>{14336, 4096}, {4096, 14336}}) {
+      cases.push_back(matvec_quant_case(rng, f, n, k, false));
+      cases.push_back(matvec_quant_case(rng, f, n, k, false, kernels::MatmulPrecision::F16,
+                                        kernels::quant_matvec_int8_tuning(f, n, k)));
     }
     cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 14336, 4096));
     cases.push_back(matmul_quant_case(rng, f, 512, 14336, 4096, kernels::MatmulPath::Coopmat));

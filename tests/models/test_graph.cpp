@@ -105,6 +105,31 @@ void run_chain(int split_at) {
   EXPECT_EQ(ctx.validation_messages(), 0u);
 }
 
+// finish() drops the ops whose outputs nothing reads (an RMSNorm its products folded
+// in), keeps those a later op, the host (outputs) or --dump (kept) reads, and the
+// memory plan leaves the dropped op's tensor unplaced.
+TEST(GraphBuilder, FinishDropsOpsNothingReads) {
+  for (bool keep : {false, true}) {
+    GraphBuilder g;
+    if (keep) g.keep({"unread"});
+    TensorId a = g.input("a", DType::F32, {1, 8});
+    TensorId w = g.input("w", DType::F32, {8});
+    ops::rms_norm(g, "unread", a, w, 1e-5f, false);
+    TensorId y = ops::add(g, "y", a, a);
+    TensorId z = ops::add(g, "z", y, a);
+    g.mark_output(z);
+    Graph graph = g.finish();
+    std::vector<std::string> kinds;
+    for (const Op& op : graph.ops) kinds.push_back(op.kind + ":" + op.name);
+    const std::vector<std::string> want =
+        keep ? std::vector<std::string>{"rmsnorm:unread", "add:y", "add:z"}
+             : std::vector<std::string>{"add:y", "add:z"};
+    EXPECT_EQ(kinds, want) << "keep " << keep;
+    const MemoryPlan p = plan_memory(graph, 1, 256);
+    EXPECT_GT(p.arena_bytes[0], 0u);
+  }
+}
+
 TEST(Executor, ReplaysAChainWithReusedMemory) {
   run_chain(0);
 }
