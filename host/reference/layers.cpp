@@ -79,9 +79,14 @@ std::vector<uint32_t> argmax(const HostTensor& x, size_t rows, size_t n) {
   std::vector<uint32_t> out(rows);
   for (size_t r = 0; r < rows; ++r) {
     size_t best = 0;
-    for (size_t i = 1; i < n; ++i)
-      if (x.get(r * n + i) > x.get(r * n + best)) best = i;
-    out[r] = uint32_t(best);
+    bool bad = false, any = false;
+    for (size_t i = 0; i < n; ++i) {
+      const double v = x.get(r * n + i);
+      bad = bad || std::isnan(v) || v == HUGE_VAL;
+      any = any || v > -HUGE_VAL;
+      if (v > x.get(r * n + best)) best = i;
+    }
+    out[r] = bad || !any ? 0xffffffffu : uint32_t(best);
   }
   return out;
 }

@@ -32,7 +32,8 @@ HostTensor embed(const std::vector<uint32_t>& ids, const HostTensor& table, size
 HostTensor add_bias(const HostTensor& x, const HostTensor& b, size_t rows, size_t n);
 HostTensor softcap(const HostTensor& x, double cap);
 
-// First index of the maximum of each row.
+// First index of the maximum of each row; 0xffffffff for a row holding a NaN or
+// +inf, or only -inf (kernels::argmax).
 std::vector<uint32_t> argmax(const HostTensor& x, size_t rows, size_t n);
 
 }  // namespace vkllm::host::ref

@@ -77,7 +77,8 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
   }
   cases.push_back(softcap_case(rng, 1, 30.0f));
   cases.push_back(softcap_case(rng, 4097, 50.0f));
-  for (auto [rows, n] : {std::pair<size_t, size_t>{1, 1}, {3, 509}, {7, 4097}, {2, 128256}}) {
+  for (auto [rows, n] :
+       {std::pair<size_t, size_t>{1, 1}, {3, 509}, {7, 4097}, {13, 1000}, {2, 128256}}) {
     cases.push_back(argmax_case(rng, rows, n, false));
     cases.push_back(argmax_case(rng, rows, n, true));
   }

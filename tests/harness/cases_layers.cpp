@@ -204,6 +204,14 @@ OpCase argmax_case(std::mt19937& rng, size_t rows, size_t n, bool ties) {
       x.set(r * n + (r * 13) % n, 5.0f);
       x.set(r * n + n - 1 - (r % 2), 5.0f);
     }
+  // Rows without an answer (every fourth): a NaN, a +inf, only -inf.
+  for (size_t r = 3; r < rows; r += 4) {
+    const size_t kind = (r / 4) % 3;
+    if (kind == 2)
+      for (size_t i = 0; i < n; ++i) x.set(r * n + i, -INFINITY);
+    else
+      x.set(r * n + (r * 7) % n, kind == 0 ? NAN : INFINITY);
+  }
   c.inputs.push_back(x);
   c.outputs.push_back({DType::U32, rows});
   c.launch = [=](vk::Stream& s, auto in, auto out) {
