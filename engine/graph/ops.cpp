@@ -1,6 +1,7 @@
 #include "engine/graph/ops.h"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "engine/kernels/matvec.h"
 #include "engine/kernels/norm.h"
 #include "engine/kernels/quant.h"
+#include "engine/kernels/reduce.h"
 #include "engine/kernels/rope.h"
 #include "host/cpu/attention.h"
 #include "host/cpu/layers.h"
@@ -477,6 +479,34 @@ void softcap(GraphBuilder& g, TensorId x, float cap) {
       "softcap", {x}, {x},
       [=](vk::Stream& s, auto in, auto) { kernels::softcap(s, in[0], n, cap); },
       [=](cpu::Cpu&, auto in, auto) { cpu::softcap(f32(in[0]), n, cap); });
+}
+
+TensorId argmax(GraphBuilder& g, std::string name, TensorId x) {
+  const Tensor& xt = g.tensor(x);
+  expect_f32(xt, "argmax");
+  const uint64_t n = xt.shape.back(), rows = rows_of(xt);
+  TensorId y = g.activation(std::move(name), DType::U32, {rows});
+  g.op(
+      "argmax", {x}, {y},
+      [=](vk::Stream& s, auto in, auto out) {
+        kernels::argmax(s, in[0], out[0], uint32_t(rows), uint32_t(n));
+      },
+      [=](cpu::Cpu&, auto in, auto out) {
+        const float* v = f32(in[0]);
+        uint32_t* ids = reinterpret_cast<uint32_t*>(out[0]);
+        for (uint64_t r = 0; r < rows; ++r) {
+          const float* row = v + r * n;
+          uint64_t best = 0;
+          bool bad = false, seen = false;
+          for (uint64_t i = 0; i < n; ++i) {
+            bad = bad || std::isnan(row[i]) || row[i] == INFINITY;
+            seen = seen || row[i] > -INFINITY;
+            if (row[i] > row[best]) best = i;
+          }
+          ids[r] = bad || !seen ? 0xffffffffu : uint32_t(best);
+        }
+      });
+  return y;
 }
 
 TensorId last_row(GraphBuilder& g, std::string name, TensorId x) {

@@ -101,6 +101,11 @@ TensorId gather_columns(GraphBuilder& g, std::string name, TensorId x, TensorId 
 // x = cap * tanh(x / cap) in place.
 void softcap(GraphBuilder& g, TensorId x, float cap);
 
+// u32 [rows]: the index of each row's largest value of x [rows, n] f32 (the first on
+// ties), 0xffffffff for a row holding a NaN or +inf, or only -inf (kernels::argmax):
+// greedy decoding without reading the logits back.
+TensorId argmax(GraphBuilder& g, std::string name, TensorId x);
+
 // The last row of x [tokens, n] as [1, n] (the logits generation needs).
 TensorId last_row(GraphBuilder& g, std::string name, TensorId x);
 // Rows rows[i] of x [tokens, n] f32 as [rows, n]: the last token of each prompt in a

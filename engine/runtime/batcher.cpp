@@ -290,14 +290,35 @@ void Batcher::decode_all() {
     ids.push_back(*s->active->pending);
     places.push_back({uint32_t(s - slots_.data()), uint32_t(s->cached.size())});
   }
-  // One sequence runs the decode graph Generator runs; several run as one batch.
-  const std::vector<float>& logits = session_.forward(ids, places, batch.size() > 1, true);
-  const size_t vocab = logits.size() / batch.size();
   {
     std::lock_guard lock(mu_);
     metrics_.steps++;
     metrics_.batch.observe(double(batch.size()));
   }
+  // Greedy without penalties or logprobs, every one: the argmax is taken on the GPU
+  // and only the ids come back (64 rows of a 128k vocabulary are 32 MB of logits).
+  const bool greedy = std::all_of(batch.begin(), batch.end(), [](const Slot* s) {
+    const Active& a = *s->active;
+    const SamplingParams& p = a.sampler.params();
+    return p.temperature < 1e-5f && p.repetition_penalty == 1.0f && p.presence_penalty == 0.0f &&
+           p.frequency_penalty == 0.0f && a.request.top_logprobs < 0;
+  });
+  if (greedy && batch.size() > 1) {
+    const std::vector<uint32_t> chosen = session_.forward_greedy(ids, places);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Slot& s = *batch[i];
+      // A row without an argmax (NaN, +inf, all -inf): the sampler says what is wrong.
+      Sampled t{.id = chosen[i]};
+      if (chosen[i] == 0xffffffffu) t = sample(s, session_.greedy_logits(i));
+      s.cached.push_back(*s.active->pending);
+      s.active->pending.reset();
+      deliver(s, t);
+    }
+    return;
+  }
+  // One sequence runs the decode graph Generator runs; several run as one batch.
+  const std::vector<float>& logits = session_.forward(ids, places, batch.size() > 1, true);
+  const size_t vocab = logits.size() / batch.size();
   // Sampling is per request (its own sampler and generator), so the rows are sampled
   // on several threads; the result does not depend on how many.
   auto row = [&](size_t i) { return std::span<const float>(logits).subspan(i * vocab, vocab); };

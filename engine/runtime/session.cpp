@@ -17,6 +17,7 @@ namespace vkllm::runtime {
 struct Session::Step {
   std::unique_ptr<graph::Executor> exec;
   graph::TensorId ids = 0, logits = 0;
+  graph::TensorId greedy = ~0u;  // argmax of each row of the logits (greedy steps)
   std::vector<graph::TensorId> places;
   graph::TensorId logit_rows = ~0u;  // with ForwardShape::logit_rows
   std::vector<std::pair<std::string, graph::TensorId>> dumps;
@@ -194,8 +195,9 @@ void Session::check_memory(const std::vector<uint64_t>& weight_bytes) const {
   }
 }
 
-Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows) {
-  auto key = std::make_tuple(tokens, decode, all_logits, logit_rows);
+Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows,
+                             bool greedy) {
+  auto key = std::make_tuple(tokens, decode, all_logits, logit_rows, greedy);
   if (auto it = steps_.find(key); it != steps_.end()) return *it->second;
   graph::GraphBuilder g;
   g.keep(opts_.dump);
@@ -210,6 +212,10 @@ Session::Step& Session::step(uint32_t tokens, bool decode, bool all_logits, uint
   models::Forward f(folder_.config, folder_.weights, placement_, resources_, shape, g);
   auto step = std::make_unique<Step>();
   step->logits = models::builder_for(folder_.config.family)(f);
+  if (greedy) {  // on the head's device, where the logits are
+    step->greedy = graph::ops::argmax(g, "greedy_ids", step->logits);
+    g.mark_output(step->greedy);
+  }
   step->ids = f.ids();
   step->places = f.place_inputs();
   step->logit_rows = f.logit_rows_input();
@@ -273,10 +279,52 @@ const std::vector<float>& Session::forward_rows(std::span<const uint32_t> ids,
   return run(ids, places, std::bit_ceil(ids.size()), false, false, rows);
 }
 
+const std::vector<uint32_t>& Session::forward_greedy(std::span<const uint32_t> ids,
+                                                     std::span<const TokenPlace> places) {
+  const size_t n = ids.size();
+  using Clock = std::chrono::steady_clock;
+  Step& s = execute(ids, places, n > 1 ? std::bit_ceil(n) : n, true, true, {}, true);
+  const Clock::time_point t2 = Clock::now();
+  greedy_.resize(s.exec->graph().tensor(s.greedy).elements());
+  s.exec->read(s.greedy, std::as_writable_bytes(std::span(greedy_)));
+  times_.read = std::chrono::duration<double>(Clock::now() - t2).count();
+  greedy_.resize(n);  // the padding's rows dropped
+  return greedy_;
+}
+
+std::vector<float> Session::greedy_logits(size_t row) const {
+  if (!last_ || last_->greedy == ~0u) fail("session: the last step was not a greedy step");
+  const size_t vocab = size_t(folder_.config.vocab_size);
+  if (row >= greedy_.size())
+    fail("session: row {} of a greedy step of {} rows", row, greedy_.size());
+  std::vector<float> all = last_->exec->read_as<float>(last_->logits);
+  return {all.begin() + ptrdiff_t(row * vocab), all.begin() + ptrdiff_t((row + 1) * vocab)};
+}
+
 const std::vector<float>& Session::run(std::span<const uint32_t> ids,
                                        std::span<const TokenPlace> places, size_t tokens,
                                        bool decode, bool all_logits,
                                        std::span<const uint32_t> logit_rows) {
+  using Clock = std::chrono::steady_clock;
+  Step& s = execute(ids, places, tokens, decode, all_logits, logit_rows, false);
+  const Clock::time_point t2 = Clock::now();
+  const graph::Tensor& out = s.exec->graph().tensor(s.logits);
+  logits_.resize(out.elements());
+  s.exec->read(s.logits, std::as_writable_bytes(std::span(logits_)));
+  times_.read = std::chrono::duration<double>(Clock::now() - t2).count();
+  // Drop the padding's logits (the capacity stays for the next step).
+  const size_t n = ids.size(), vocab = size_t(folder_.config.vocab_size);
+  const size_t wanted = logit_rows.size();
+  if (wanted)
+    logits_.resize(wanted * vocab);
+  else if (all_logits && tokens > n)
+    logits_.resize(n * vocab);
+  return logits_;
+}
+
+Session::Step& Session::execute(std::span<const uint32_t> ids, std::span<const TokenPlace> places,
+                                size_t tokens, bool decode, bool all_logits,
+                                std::span<const uint32_t> logit_rows, bool greedy) {
   const model::ModelConfig& cfg = folder_.config;
   if (ids.empty()) fail("session: no tokens to run");
   if (places.size() != ids.size())
@@ -304,7 +352,7 @@ const std::vector<float>& Session::run(std::span<const uint32_t> ids,
   const size_t wanted = logit_rows.size(), gathered = wanted ? std::bit_ceil(wanted) : 0;
   std::vector<uint32_t> chosen(logit_rows.begin(), logit_rows.end());
   chosen.resize(gathered, 0);
-  Step& s = step(uint32_t(tokens), decode, all_logits, uint32_t(gathered));
+  Step& s = step(uint32_t(tokens), decode, all_logits, uint32_t(gathered), greedy);
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
@@ -316,18 +364,8 @@ const std::vector<float>& Session::run(std::span<const uint32_t> ids,
   const Clock::time_point t1 = Clock::now();
   s.exec->run();
   last_ = &s;
-  const Clock::time_point t2 = Clock::now();
-  const graph::Tensor& out = s.exec->graph().tensor(s.logits);
-  logits_.resize(out.elements());
-  s.exec->read(s.logits, std::as_writable_bytes(std::span(logits_)));
-  times_ = {seconds(t0, t1), seconds(t1, t2), seconds(t2, Clock::now())};
-  // Drop the padding's logits (the capacity stays for the next step).
-  const size_t vocab = size_t(cfg.vocab_size);
-  if (gathered)
-    logits_.resize(wanted * vocab);
-  else if (all_logits && tokens > n)
-    logits_.resize(n * vocab);
-  return logits_;
+  times_ = {seconds(t0, t1), seconds(t1, Clock::now()), 0};
+  return s;
 }
 
 std::map<std::string, Session::Dump> Session::dumps() const {

@@ -84,11 +84,21 @@ class Session {
                                          std::span<const TokenPlace> places,
                                          std::span<const uint32_t> rows);
 
+  // A batched decode step (as forward with all_logits and decode) for greedy
+  // decoding without penalties: each row's argmax is taken on the device and only the
+  // ids come back, not [rows, vocab] logits. An id is 0xffffffff for a row holding a
+  // NaN or +inf, or only -inf: greedy_logits(row) then has that row's logits for the
+  // host's sampler to judge. Valid until the next forward call.
+  const std::vector<uint32_t>& forward_greedy(std::span<const uint32_t> ids,
+                                              std::span<const TokenPlace> places);
+  std::vector<float> greedy_logits(size_t row) const;
+
   // Records the graph of a step shape now (pipelines included) rather than at
   // its first forward call.
   // logit_rows: a forward_rows step returning that many rows.
-  void prepare(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows = 0) {
-    step(tokens, decode, all_logits, logit_rows);
+  void prepare(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows = 0,
+               bool greedy = false) {
+    step(tokens, decode, all_logits, logit_rows, greedy);
   }
 
   // Each --dump tensor of the last forward call: its shape in that step's graph
@@ -113,7 +123,11 @@ class Session {
 
  private:
   struct Step;
-  Step& step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows);
+  Step& step(uint32_t tokens, bool decode, bool all_logits, uint32_t logit_rows,
+             bool greedy = false);
+  // Writes the step's inputs and runs it (StepTimes write and run).
+  Step& execute(std::span<const uint32_t> ids, std::span<const TokenPlace> places, size_t tokens,
+                bool decode, bool all_logits, std::span<const uint32_t> logit_rows, bool greedy);
   const std::vector<float>& run(std::span<const uint32_t> ids, std::span<const TokenPlace> places,
                                 size_t tokens, bool decode, bool all_logits,
                                 std::span<const uint32_t> logit_rows);
@@ -133,10 +147,11 @@ class Session {
   std::vector<vk::Buffer> k_cache_, v_cache_;                 // per layer
   std::vector<std::vector<vk::Buffer>> rope_cos_, rope_sin_;  // [device][rope]
   models::ForwardResources resources_;
-  std::map<std::tuple<uint32_t, bool, bool, uint32_t>, std::unique_ptr<Step>> steps_;
+  std::map<std::tuple<uint32_t, bool, bool, uint32_t, bool>, std::unique_ptr<Step>> steps_;
   Step* last_ = nullptr;
   StepTimes times_;
-  std::vector<float> logits_;  // the last step's, returned by reference
+  std::vector<float> logits_;     // the last step's, returned by reference
+  std::vector<uint32_t> greedy_;  // the last greedy step's ids
 };
 
 }  // namespace vkllm::runtime

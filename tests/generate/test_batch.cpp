@@ -4,6 +4,7 @@
 // cached prefixes, frees the slot of a cancelled request and bounds its queue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/base/error.h"
@@ -139,6 +140,33 @@ TEST(Batch, PrefillOfSeveralPromptsReturnsTheirLastRows) {
     const uint32_t bad[] = {uint32_t(ids.size())};
     EXPECT_THROW(s->forward_rows(ids, places, bad), Error);
   }
+}
+
+// A greedy batched step (the argmax on the device) returns what the host's argmax
+// of the same step's logits returns, for 3 sequences (padded to 4), and the step's
+// logits stay readable for a row the host must judge.
+TEST(Batch, GreedyStepEqualsArgmaxOfLogits) {
+  Demo d;
+  const size_t vocab = size_t(d.folder.config.vocab_size);
+  auto s = d.session(3, DType::F32);
+  std::vector<uint32_t> ids;
+  std::vector<runtime::TokenPlace> places;
+  for (uint32_t q = 0; q < 3; ++q) {
+    const std::vector<uint32_t> p = d.encode(kPrompts[q]);
+    s->forward(std::span(p).first(p.size() - 1), 0, false);
+    ids.push_back(p.back());
+    places.push_back({q, uint32_t(p.size() - 1)});
+  }
+  const std::vector<float> logits = s->forward(ids, places, true, true);
+  const std::vector<uint32_t> greedy = s->forward_greedy(ids, places);
+  ASSERT_EQ(greedy.size(), 3u);
+  for (size_t q = 0; q < 3; ++q) {
+    auto row = std::span(logits).subspan(q * vocab, vocab);
+    const uint32_t want = uint32_t(std::max_element(row.begin(), row.end()) - row.begin());
+    EXPECT_EQ(greedy[q], want) << "sequence " << q;
+    EXPECT_LE(rel_error(s->greedy_logits(q), row), 0.0) << "sequence " << q;
+  }
+  EXPECT_THROW(s->greedy_logits(3), Error);
 }
 
 TEST(Batch, SessionRefusesBadPlaces) {
