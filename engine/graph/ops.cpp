@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/base/error.h"
+#include "engine/base/half.h"
 #include "engine/kernels/elementwise.h"
 #include "engine/kernels/embedding.h"
 #include "engine/kernels/lora.h"
@@ -479,6 +480,31 @@ void softcap(GraphBuilder& g, TensorId x, float cap) {
       "softcap", {x}, {x},
       [=](vk::Stream& s, auto in, auto) { kernels::softcap(s, in[0], n, cap); },
       [=](cpu::Cpu&, auto in, auto) { cpu::softcap(f32(in[0]), n, cap); });
+}
+
+TensorId dequantize(GraphBuilder& g, std::string name, TensorId w, DType out) {
+  const Tensor& wt = g.tensor(w);
+  if (!wt.quant || wt.shape.size() != 2)
+    fail("graph: dequantize '{}': '{}' is not a quantized matrix", name, wt.name);
+  const QuantFormat f = *wt.quant;
+  const uint32_t n = uint32_t(wt.shape[0]), k = uint32_t(wt.shape[1]);
+  kernels::check_quant_shape(f, k, wt.name.c_str());
+  TensorId y = g.activation(std::move(name), out, {n, k});
+  g.op(
+      "dequantize", {w}, {y},
+      [=](vk::Stream& s, auto in, auto o) { kernels::dequantize(s, f, in[0], o[0], out, n, k); },
+      [=](cpu::Cpu&, auto in, auto o) {
+        const uint64_t row_bytes = quant_row_bytes(f, k);
+        std::vector<float> row(k);
+        for (uint32_t r = 0; r < n; ++r) {
+          float* dst = out == DType::F32 ? f32(o[0]) + uint64_t(r) * k : row.data();
+          cpu::dequantize_row(f, k, in[0] + r * row_bytes, dst);
+          if (out == DType::F16)
+            for (uint32_t i = 0; i < k; ++i)
+              reinterpret_cast<uint16_t*>(o[0])[uint64_t(r) * k + i] = f32_to_f16(row[i]);
+        }
+      });
+  return y;
 }
 
 TensorId argmax(GraphBuilder& g, std::string name, TensorId x) {

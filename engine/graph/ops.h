@@ -40,6 +40,10 @@ bool folded_norm_fits(const GraphBuilder& g, TensorId x, TensorId w, const vk::D
 TensorId linear(GraphBuilder& g, std::string name, TensorId x, TensorId w,
                 kernels::MatmulPrecision precision = kernels::MatmulPrecision::F32);
 
+// w (quantized [n, k]) dequantized into an f32 or f16 intermediate [n, k]
+// (kernels::dequantize), for a prompt's product on the float matmul.
+TensorId dequantize(GraphBuilder& g, std::string name, TensorId w, DType out);
+
 // name = r + x W^T: an output projection and the residual add after it. For one
 // token a single matvec does both (proj_name then names nothing); otherwise the
 // product is proj_name and an add follows.

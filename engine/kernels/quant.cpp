@@ -197,6 +197,22 @@ MatmulPath matmul_quant_path(const vk::DeviceInfo& device, MatmulPrecision preci
                                                                                : MatmulPath::Tiled;
 }
 
+void dequantize(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
+                const vk::BufferRange& out, DType out_type, uint32_t n, uint32_t k) {
+  check_quant_shape(f, k, "dequantize");
+  if (out_type != DType::F32 && out_type != DType::F16)
+    fail("dequantize: into {}, expected f32 or f16", dtype_name(out_type));
+  constexpr uint32_t kWorkgroup = 256;
+  const auto& p = s.device().pipelines().get(
+      {.shader = out_type == DType::F32 ? ShaderId::dequantize_f32 : ShaderId::dequantize_f16,
+       .bindings = 2,
+       .workgroup = kWorkgroup,
+       .spec = {0, 0, spec_format(f), f.group}});
+  const QuantPush push{n, k, quant_geom(f, k)};
+  const Grid g = grid_for((uint64_t(n) * (k / 8) + kWorkgroup - 1) / kWorkgroup);
+  s.dispatch(p, {w, out}, push, g.x, g.y);
+}
+
 void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,
               const vk::BufferRange& dst, uint32_t n, uint32_t k) {
   if (!(f == quant_q8() || f == quant_q4()))

@@ -92,6 +92,12 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
 // f16 inputs and the device has them, else the tiled fp32 path.
 MatmulPath matmul_quant_path(const vk::DeviceInfo& device, MatmulPrecision precision);
 
+// out [n, k] f32 or f16 (out_type) = the quantized w [n, k] of format f dequantized
+// as the matmuls read it (the f16 copy rounds each weight as the tensor-core path
+// does): a prompt's product of a quantized weight on the float matmul.
+void dequantize(vk::Stream& s, const QuantFormat& f, const vk::BufferRange& w,
+                const vk::BufferRange& out, DType out_type, uint32_t n, uint32_t k);
+
 // dst (f's layout, n rows) = src [n, k] of dtype `src_type` quantized into q8 or q4
 // (quant_q8(), quant_q4()); k a multiple of 128.
 void quantize(vk::Stream& s, DType src_type, const QuantFormat& f, const vk::BufferRange& src,

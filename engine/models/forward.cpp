@@ -7,6 +7,7 @@
 
 #include "engine/base/error.h"
 #include "engine/graph/ops.h"
+#include "engine/kernels/quant.h"
 
 namespace vkllm::models {
 
@@ -149,6 +150,25 @@ const Forward::Normed* Forward::foldable(TensorId x, TensorId w, TensorId u) con
   return &it->second;
 }
 
+namespace {
+constexpr uint64_t kPromptRows = 128;
+constexpr uint64_t kMaxDequantBytes = uint64_t(256) << 20;
+}  // namespace
+
+TensorId Forward::weight_for(const std::string& name, TensorId x, TensorId w) {
+  const graph::Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  const size_t d = size_t(g.device());
+  const vk::DeviceInfo* gpu = d < res_.gpu.size() ? res_.gpu[d] : nullptr;
+  if (!wt.quant || !gpu || wt.shape.size() != 2 || xt.elements() / xt.shape.back() < kPromptRows)
+    return w;
+  const DType out =
+      kernels::matmul_quant_path(*gpu, precision_of(shape)) == kernels::MatmulPath::Coopmat
+          ? DType::F16
+          : DType::F32;
+  if (wt.shape[0] * wt.shape[1] * dtype_size(out) > kMaxDequantBytes) return w;
+  return graph::ops::dequantize(g, name + ".weight", w, out);
+}
+
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
   const int home = g.device(), at = linear_device(x, w);
   if (at != home) {  // x and w copied to the GPU for the product, the product back
@@ -157,7 +177,8 @@ TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
     g.set_device(home);
     return g.to_current_device(y);
   }
-  TensorId y = graph::ops::linear(g, name, input_for(name, x, w), w, precision_of(shape));
+  TensorId y = graph::ops::linear(g, name, input_for(name, x, w), weight_for(name, x, w),
+                                  precision_of(shape));
   apply_lora(name, y, x, lora_of(w));
   return y;
 }
@@ -191,8 +212,8 @@ TensorId Forward::linear_residual(const std::string& proj, const std::string& su
   if (linear_device(x, w) != g.device())
     return graph::ops::add(g, sum, residual, linear(proj, x, w));
   if (lora.empty())
-    return graph::ops::linear_residual(g, proj, sum, input_for(proj, x, w), w, residual,
-                                       precision_of(shape));
+    return graph::ops::linear_residual(g, proj, sum, input_for(proj, x, w), weight_for(proj, x, w),
+                                       residual, precision_of(shape));
   // Plain LoRA joins the fused decode product (r + W x) + B (A x); DoRA scales
   // W x before the residual, and a dumped projection must exist on its own.
   const bool dora = std::any_of(lora.begin(), lora.end(), [](auto& f) { return f.dora.buffer; });

@@ -178,6 +178,12 @@ class Forward {
   int linear_device(TensorId x, TensorId w) const;
   // x, or x's columns gathered through w's act-order permutation.
   TensorId input_for(const std::string& name, TensorId x, TensorId w);
+  // The weight a product of x with w reads: w, or for a quantized w and a prompt
+  // chunk of x (kPromptRows rows or more) on a GPU, w dequantized into an
+  // intermediate (f16 where the matmul takes tensor cores, whose tiles round to f16
+  // anyway; f32 elsewhere, exact) for the float matmul, which is faster than
+  // dequantizing in front of every tile. Not for copies over kMaxDequantBytes.
+  TensorId weight_for(const std::string& name, TensorId x, TensorId w);
   std::map<TensorId, WeightSource> sources_;
   // Outputs of rms_norm: the norm's input and weight.
   struct Normed {

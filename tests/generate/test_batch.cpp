@@ -22,10 +22,12 @@ struct Demo {
   model::ModelFolder folder = model::open_model_folder(kDemo);
   tok::Tokenizer tokenizer = tok::Tokenizer::load(kDemo);
 
-  std::unique_ptr<runtime::Session> session(uint32_t sequences, DType cache, uint32_t tokens = 96) {
+  std::unique_ptr<runtime::Session> session(uint32_t sequences, DType cache, uint32_t tokens = 96,
+                                            std::string quant = "") {
     return std::make_unique<runtime::Session>(
         std::vector<graph::Backend>{&ctx.device()}, folder, runtime::single_device(folder.config),
-        runtime::SessionOptions{.ctx = tokens, .sequences = sequences, .cache = cache});
+        runtime::SessionOptions{
+            .ctx = tokens, .sequences = sequences, .cache = cache, .quant = quant});
   }
   std::vector<uint32_t> encode(const std::string& text) {
     auto ids = tokenizer.encode(text, true);
@@ -167,6 +169,30 @@ TEST(Batch, GreedyStepEqualsArgmaxOfLogits) {
     EXPECT_LE(rel_error(s->greedy_logits(q), row), 0.0) << "sequence " << q;
   }
   EXPECT_THROW(s->greedy_logits(3), Error);
+}
+
+// A prompt chunk of 128 rows or more multiplies a quantized weight dequantized into
+// an intermediate (Forward::weight_for), a shorter one dequantizes in front of each
+// tile: the same prompt in one step of 130 tokens and in two of 65 gives the same
+// last logits, for q8 and q4 (f32 cache: the products are exact on both paths).
+TEST(Batch, QuantPromptProductsEqualAcrossPaths) {
+  Demo d;
+  std::vector<uint32_t> prompt;
+  while (prompt.size() < 130)
+    for (const std::string& p : kPrompts) {
+      const std::vector<uint32_t> ids = d.encode(p);
+      prompt.insert(prompt.end(), ids.begin(), ids.end());
+    }
+  prompt.resize(130);
+  for (std::string quant : {"q8", "q4"}) {
+    SCOPED_TRACE(quant);
+    const std::vector<float> whole =
+        d.session(1, DType::F32, 160, quant)->forward(prompt, 0, false);
+    auto s = d.session(1, DType::F32, 160, quant);
+    s->forward(std::span(prompt).first(65), 0, false);
+    const std::vector<float> halves = s->forward(std::span(prompt).subspan(65), 65, false);
+    EXPECT_LE(rel_error(whole, halves), 1e-5);
+  }
 }
 
 TEST(Batch, SessionRefusesBadPlaces) {

@@ -138,6 +138,10 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
     for (auto path : {kernels::MatmulPath::Tiled, kernels::MatmulPath::Coopmat})
       for (auto [t, n] : {std::pair<size_t, size_t>{1, 7}, {33, 65}, {130, 129}})
         cases.push_back(matmul_quant_case(rng, f, t, n, 3 * f.group, path));
+    for (DType out : {DType::F32, DType::F16}) {
+      cases.push_back(dequantize_case(rng, f, 1, f.group, out));
+      cases.push_back(dequantize_case(rng, f, 37, 3 * f.group, out));
+    }
   }
   for (DType t : kTypes)
     for (const QuantFormat& f : {quant_q8(), quant_q4()})

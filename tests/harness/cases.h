@@ -70,6 +70,8 @@ OpCase matvec_quant_gated_case(std::mt19937& rng, const QuantFormat& f, kernels:
                                std::optional<CaseNorm> norm = std::nullopt);
 OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size_t n, size_t k,
                          kernels::MatmulPath path);
+// The weight dequantized into f32 or f16 [n, k] (kernels::dequantize).
+OpCase dequantize_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, DType out);
 // against_input: compared with the weights it started from (quantization error),
 // else with the reference quantizer's output.
 OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k,

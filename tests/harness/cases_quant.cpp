@@ -234,6 +234,26 @@ OpCase matmul_quant_case(std::mt19937& rng, const QuantFormat& f, size_t t, size
   return c;
 }
 
+OpCase dequantize_case(std::mt19937& rng, const QuantFormat& f, size_t n, size_t k, DType out) {
+  OpCase c;
+  c.op = "dequantize";
+  c.shape = fmt::format("{} -> {} n={} k={}", quant_format_name(f), dtype_name(out), n, k);
+  c.inputs.push_back(random_quant_weight(rng, f, n, k));
+  c.outputs.push_back({out, n * k});
+  c.launch = [=](vk::Stream& s, auto in, auto o) {
+    kernels::dequantize(s, f, in[0], o[0], out, uint32_t(n), uint32_t(k));
+  };
+  c.reference = [=](const std::vector<HostTensor>& in) {
+    return std::vector<HostTensor>{host::ref::dequantize(in[0], f, n, k)};
+  };
+  // f32: one rounding of scale x code, as the reference's (a table code's product
+  // may land an ulp away); f16: one more rounding, about 2^-11 relative.
+  c.max_nmse = out == DType::F32 ? 1e-13 : 2e-7;
+  c.bytes = double(n * quant_row_bytes(f, k) + n * k * dtype_size(out));
+  c.write_bound = true;
+  return c;
+}
+
 OpCase quantize_case(std::mt19937& rng, DType src, const QuantFormat& f, size_t n, size_t k,
                      bool against_input) {
   OpCase c;
