@@ -118,10 +118,12 @@ Graph GraphBuilder::finish() {
   std::vector<bool> drop(g_.ops.size(), false);
   for (size_t i = g_.ops.size(); i-- > 0;) {
     const Op& op = g_.ops[i];
-    const bool needed = std::any_of(op.outputs.begin(), op.outputs.end(), [&](TensorId t) {
-      const Tensor& x = g_.tensors[t];
-      return read[t] || x.kind != TensorKind::Activation || kept(x.name);
-    });
+    // An op without outputs is kept for whatever else it does.
+    const bool needed =
+        op.outputs.empty() || std::any_of(op.outputs.begin(), op.outputs.end(), [&](TensorId t) {
+          const Tensor& x = g_.tensors[t];
+          return read[t] || x.kind != TensorKind::Activation || kept(x.name);
+        });
     if (!needed) {
       drop[i] = true;
       continue;

@@ -150,22 +150,18 @@ const Forward::Normed* Forward::foldable(TensorId x, TensorId w, TensorId u) con
   return &it->second;
 }
 
-namespace {
-constexpr uint64_t kPromptRows = 128;
-constexpr uint64_t kMaxDequantBytes = uint64_t(256) << 20;
-}  // namespace
-
 TensorId Forward::weight_for(const std::string& name, TensorId x, TensorId w) {
   const graph::Tensor &xt = g.tensor(x), &wt = g.tensor(w);
   const size_t d = size_t(g.device());
   const vk::DeviceInfo* gpu = d < res_.gpu.size() ? res_.gpu[d] : nullptr;
-  if (!wt.quant || !gpu || wt.shape.size() != 2 || xt.elements() / xt.shape.back() < kPromptRows)
+  if (!wt.quant || !gpu || wt.shape.size() != 2 ||
+      xt.elements() / xt.shape.back() < kPromptDequantRows)
     return w;
   const DType out =
       kernels::matmul_quant_path(*gpu, precision_of(shape)) == kernels::MatmulPath::Coopmat
           ? DType::F16
           : DType::F32;
-  if (wt.shape[0] * wt.shape[1] * dtype_size(out) > kMaxDequantBytes) return w;
+  if (wt.shape[0] * wt.shape[1] * dtype_size(out) > kPromptDequantMaxBytes) return w;
   return graph::ops::dequantize(g, name + ".weight", w, out);
 }
 

@@ -71,6 +71,11 @@ struct ForwardResources {
   std::function<vk::BufferRange(int device, int rope, bool sin)> rope_table;
 };
 
+// A prompt chunk's product of a quantized weight runs on a dequantized copy of it
+// (Forward::weight_for) from this many rows, for copies of at most this many bytes.
+inline constexpr uint64_t kPromptDequantRows = 128;
+inline constexpr uint64_t kPromptDequantMaxBytes = uint64_t(256) << 20;
+
 struct ForwardShape {
   uint32_t tokens = 1;       // tokens of this step
   bool decode = false;       // split-K decode attention (tokens == 1)
@@ -179,10 +184,10 @@ class Forward {
   // x, or x's columns gathered through w's act-order permutation.
   TensorId input_for(const std::string& name, TensorId x, TensorId w);
   // The weight a product of x with w reads: w, or for a quantized w and a prompt
-  // chunk of x (kPromptRows rows or more) on a GPU, w dequantized into an
+  // chunk of x (kPromptDequantRows rows or more) on a GPU, w dequantized into an
   // intermediate (f16 where the matmul takes tensor cores, whose tiles round to f16
   // anyway; f32 elsewhere, exact) for the float matmul, which is faster than
-  // dequantizing in front of every tile. Not for copies over kMaxDequantBytes.
+  // dequantizing in front of every tile. Not for copies over kPromptDequantMaxBytes.
   TensorId weight_for(const std::string& name, TensorId x, TensorId w);
   std::map<TensorId, WeightSource> sources_;
   // Outputs of rms_norm: the norm's input and weight.

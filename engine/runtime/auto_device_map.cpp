@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "engine/base/error.h"
+#include "engine/models/forward.h"
 
 namespace vkllm::runtime {
 
@@ -52,16 +53,22 @@ ModuleSizes module_sizes(const model::ModelConfig& cfg, const model::WeightCheck
                          const QuantPlan* quant, uint32_t ctx, uint32_t sequences, DType cache) {
   ModuleSizes s;
   s.layers.assign(size_t(cfg.num_layers), 0);
+  uint64_t dequant = 0;
   for (size_t i = 0; i < weights.weights.size(); ++i) {
     const model::ResolvedWeight& w = weights.weights[i];
     const uint64_t bytes =
         quant && quant->formats[i]
             ? w.expected.shape[0] * quant_row_bytes(*quant->formats[i], w.expected.shape[1])
             : w.device_bytes();
+    const bool quantized = (quant && quant->formats[i]) || w.quant;
     if (w.expected.layer >= 0) {
       s.layers[size_t(w.expected.layer)] += bytes;
-      if (!(quant && quant->formats[i]) && w.expected.shape.size() == 2)
+      if (!quantized && w.expected.shape.size() == 2)
         s.offload_reserve = std::max(s.offload_reserve, 2 * bytes);
+      // A prompt chunk's dequantized copy of a quantized weight (f32 at most).
+      if (quantized && w.expected.shape.size() == 2)
+        dequant = std::max(dequant, std::min(models::kPromptDequantMaxBytes,
+                                             4 * w.expected.shape[0] * w.expected.shape[1]));
     } else if (w.expected.role == model::WeightRole::TokenEmbedding)
       s.embed += bytes;
     else if (w.expected.role == model::WeightRole::OutputNorm)
@@ -73,7 +80,7 @@ ModuleSizes module_sizes(const model::ModelConfig& cfg, const model::WeightCheck
                    dtype_size(cache);
   // A 512-token step's intermediates (the graph arena), and its logits.
   s.reserve = 512ull * 4 * (8 * uint64_t(cfg.hidden_size) + 3 * uint64_t(cfg.intermediate_size)) +
-              4ull * 4 * uint64_t(cfg.vocab_size);
+              4ull * 4 * uint64_t(cfg.vocab_size) + dequant;
   return s;
 }
 

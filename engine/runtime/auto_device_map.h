@@ -33,7 +33,9 @@ struct ModuleSizes {
   uint64_t embed = 0, norm = 0, head = 0;  // head 0 when tied to the embedding
   std::vector<uint64_t> layers;            // weights per layer
   uint64_t kv_per_layer = 0;
-  uint64_t reserve = 0;  // activations of a 512-token step, on every device used
+  // Activations of a 512-token step (with a quantized weight's dequantized copy,
+  // models::kPromptDequantMaxBytes at most), on every device used.
+  uint64_t reserve = 0;
   // Op offload (SessionOptions::offload_min_rows): a prompt chunk copies a CPU layer's
   // float weights to a GPU one Linear at a time; each GPU keeps room for two of the
   // largest (a gated MLP's gate and up are alive together) when the CPU holds layers.
