@@ -291,7 +291,12 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
                                         kernels::quant_matvec_int8_tuning(f, n, k)));
     }
     cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 14336, 4096));
+    // The same with the ffn norm folded in (what a decode step runs): its cost.
+    cases.push_back(matvec_quant_gated_case(rng, f, kernels::Activation::SiLU, 14336, 4096,
+                                            std::nullopt, CaseNorm{DType::BF16, false}));
     cases.push_back(matmul_quant_case(rng, f, 512, 14336, 4096, kernels::MatmulPath::Coopmat));
+    // A prompt's product on the float matmul: the weight dequantized first.
+    cases.push_back(dequantize_case(rng, f, 14336, 4096, DType::F16));
   }
   // Prefill of 512 tokens through the 8B projections, and its attention.
   for (auto& c : matmul_perf_cases(rng)) cases.push_back(std::move(c));
