@@ -96,6 +96,39 @@ void sweep_quant_matvec(vk::Device& dev, std::mt19937& rng, const Add& add) {
     }
 }
 
+// The tensor-core matmul's tilings (harness::coopmat_tilings, each checked by the op
+// harness's cases) at the 8B's prefill and batched-decode shapes, one set of inputs
+// per shape; the default tiles with split K beside them where the engine splits.
+template <class Add>
+void sweep_coopmat_tiles(vk::Device& dev, std::mt19937& rng, const Add& add) {
+  if (!kernels::matmul_coopmat_supported(dev.info())) {
+    std::printf("sweep-coopmat: %s has no NV cooperative matrices\n", dev.info().name.c_str());
+    return;
+  }
+  struct Shape {
+    size_t t, n, k;
+  };
+  for (auto [t, n, k] : {Shape{512, 14336, 4096}, Shape{512, 4096, 14336}, Shape{512, 6144, 4096},
+                         Shape{64, 14336, 4096}, Shape{64, 4096, 14336}, Shape{16, 14336, 4096}}) {
+    harness::OpCase c = harness::matmul_coopmat_case(rng, DType::BF16, t, n, k, {});
+    harness::PerfBuffers buffers = harness::perf_buffers(dev, c);  // one upload for all tilings
+    const std::string shape = fmt::format("bf16 t={} n={} k={}", t, n, k);
+    for (const kernels::CoopmatTiles& tiles : harness::coopmat_tilings()) {
+      if (!kernels::coopmat_tiles_unfit(dev.info(), tiles).empty()) continue;
+      c.launch = [=](vk::Stream& s, auto in, auto out) {
+        const kernels::MatmulKey key{DType::BF16, kernels::MatmulPath::Coopmat, {}, tiles};
+        kernels::matmul(s, key, in[0], in[1], out[0], uint32_t(t), uint32_t(n), uint32_t(k));
+      };
+      c.shape = shape + fmt::format(" coopmat sg={} tile={}x{} block={}x{} bk={}", tiles.subgroups,
+                                    tiles.tile_t, tiles.tile_n, tiles.block_t, tiles.block_n,
+                                    tiles.step_k);
+      add(c, &buffers);
+    }
+    const uint32_t splits = kernels::matmul_splits(uint32_t(t), uint32_t(n), uint32_t(k));
+    if (splits > 1) add(harness::matmul_split_case(rng, DType::BF16, t, n, k, splits));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,7 +136,7 @@ int main(int argc, char** argv) {
   CLI::App app{"vkllm-bench-ops: kernel roofline benchmark and device-side op check"};
   std::string device, filter = ".*";
   bool json = false, check = false, verbose = false, debug = false, sweep = false,
-       sweep_quant = false;
+       sweep_quant = false, sweep_coopmat = false;
   int reps = 20;
   app.add_option("--device", device, "Device index or name");
   app.add_option("--filter", filter, "Regex over 'op shape'");
@@ -116,6 +149,8 @@ int main(int argc, char** argv) {
   app.add_flag("--sweep-quant", sweep_quant,
                "Time the quantized matvec's tunings (words x workgroup x rows x unroll, q8 and q4) "
                "instead of the perf cases");
+  app.add_flag("--sweep-coopmat", sweep_coopmat,
+               "Time the tensor-core matmul's tilings at the 8B's shapes instead of the perf cases");
   std::vector<std::string> matmul_shapes;
   app.add_option("--matmul", matmul_shapes,
                  "Also time the fp32 matmul kernels (tiled, subgroup) at TxNxK, bf16 weights");
@@ -128,7 +163,7 @@ int main(int argc, char** argv) {
     // The cases are made first (seconds on the CPU with the GPU idle), so that the
     // ceilings' seconds of streaming come right before the first timed case.
     std::vector<harness::OpCase> cases;
-    if (!sweep_quant) cases = harness::perf_cases(42);
+    if (!sweep_quant && !sweep_coopmat) cases = harness::perf_cases(42);
     harness::Ceilings ceil = harness::measure_ceilings(dev);
     const harness::DispatchCost cost = harness::measure_dispatch_cost(dev);
     nlohmann::json out = {{"device", dev.info().name},
@@ -208,6 +243,7 @@ int main(int argc, char** argv) {
           }
     }
     if (sweep_quant) sweep_quant_matvec(dev, rng, add);
+    if (sweep_coopmat) sweep_coopmat_tiles(dev, rng, add);
     if (json) std::printf("%s\n", out.dump(2).c_str());
     return 0;
   } catch (const std::exception& e) {

@@ -9,11 +9,13 @@ namespace vkllm::kernels {
 
 namespace {
 
-// Tiles of the kernels (TILE in matmul.comp; BM, BN in matmul_coopmat.comp).
+// The tile of matmul.comp (TILE).
 constexpr uint32_t kTile = 64;
-constexpr uint32_t kCoopTileT = 128, kCoopTileN = 128;
-// matmul_coopmat.comp: two stages of 128 x 40 halfs for X and for W.
-constexpr uint32_t kCoopSharedBytes = 2 * 2 * 128 * 40 * 2;
+// matmul_coopmat.comp's default tiles.
+constexpr CoopmatTiles kCoopDefault{
+    .subgroups = 8, .tile_t = 128, .tile_n = 128, .block_t = 64, .block_n = 32, .step_k = 32};
+// Split-K ranges are multiples of this (of every step_k).
+constexpr uint32_t kSplitAlign = 64;
 // Flags of matmul_coopmat.comp's push constants.
 constexpr uint32_t kVecLoads = 1, kDirectStore = 2;
 
@@ -74,25 +76,30 @@ void matmul_subgroup(vk::Stream& s, DType weight, const MatmulTuning& tuning,
   s.dispatch(p, {x, w, y}, Push{t, n, k}, (n + tile_n - 1) / tile_n, (t + tile_t - 1) / tile_t);
 }
 
-void matmul_coopmat(vk::Stream& s, DType weight, const vk::BufferRange& x, const vk::BufferRange& w,
-                    const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k,
-                    uint32_t k_split = 0, uint32_t splits = 1) {
+void matmul_coopmat(vk::Stream& s, DType weight, CoopmatTiles c, const vk::BufferRange& x,
+                    const vk::BufferRange& w, const vk::BufferRange& y, uint32_t t, uint32_t n,
+                    uint32_t k, uint32_t k_split = 0, uint32_t splits = 1) {
   static constexpr ShaderId shaders[] = {ShaderId::matmul_coopmat_f32, ShaderId::matmul_coopmat_f16,
                                          ShaderId::matmul_coopmat_bf16};
-  check_shape(t, n, k, kCoopTileT, kCoopTileN);
+  if (c == CoopmatTiles{}) c = coopmat_tiles(t);
+  if (const std::string why = coopmat_tiles_unfit(s.device().info(), c); !why.empty())
+    fail("matmul: {}", why);
+  check_shape(t, n, k, c.tile_t, c.tile_n);
   // 16-byte loads need k a multiple of 8 and 16-byte aligned bindings; whole-block
   // stores need rows of Y 16-byte aligned.
   uint32_t flags = 0;
   if (k % 8 == 0 && x.offset % 16 == 0 && w.offset % 16 == 0) flags |= kVecLoads;
   if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
-  // The workgroup size (256) is fixed in the shader; the key's size is unused.
-  const auto& p = s.device().pipelines().get(
-      {.shader = shaders[float_type_index(weight, "matmul")], .bindings = 3, .workgroup = 1});
+  const auto& p =
+      s.device().pipelines().get({.shader = shaders[float_type_index(weight, "matmul")],
+                                  .bindings = 3,
+                                  .workgroup = c.subgroups * 32,
+                                  .spec = coopmat_spec(c, 0, 0)});
   struct {
     uint32_t t, n, k, flags, k_split;
   } push{t, n, k, flags, k_split};
-  s.dispatch(p, {x, w, y}, push, (t + kCoopTileT - 1) / kCoopTileT,
-             (n + kCoopTileN - 1) / kCoopTileN, splits);
+  s.dispatch(p, {x, w, y}, push, (t + c.tile_t - 1) / c.tile_t, (n + c.tile_n - 1) / c.tile_n,
+             splits);
 }
 
 }  // namespace
@@ -109,8 +116,44 @@ const char* matmul_path_name(MatmulPath path) {
   return "?";
 }
 
+CoopmatTiles coopmat_tiles(uint32_t /*t*/) { return kCoopDefault; }
+
+uint32_t coopmat_shared_bytes(const CoopmatTiles& c) {
+  // Rows of step_k halfs plus 8 of padding, for X and W, two stages.
+  return 2 * (c.tile_t + c.tile_n) * (c.step_k + 8) * 2;
+}
+
+std::string coopmat_tiles_unfit(const vk::DeviceInfo& d, const CoopmatTiles& c) {
+  const uint32_t threads = c.subgroups * 32, chunks = c.step_k / 8;
+  const auto tiles = [&] {
+    return fmt::format("tensor-core tiles ({} subgroups, {} x {} in blocks of {} x {}, k step {})",
+                       c.subgroups, c.tile_t, c.tile_n, c.block_t, c.block_n, c.step_k);
+  };
+  if (c.step_k != 16 && c.step_k != 32 && c.step_k != 64) return tiles() + ": k step not 16/32/64";
+  if (c.block_t == 0 || c.block_n == 0 || c.block_t % 16 != 0 || c.block_n % 16 != 0 ||
+      c.tile_t % c.block_t != 0 || c.tile_n % c.block_n != 0 ||
+      (c.tile_t / c.block_t) * (c.tile_n / c.block_n) != c.subgroups)
+    return tiles() + ": the blocks do not cover the tile, one per subgroup";
+  // This also leaves the 1 KiB a subgroup that edge blocks are staged through in the
+  // X stages (tile_t * step_k >= 256 subgroups).
+  if ((c.tile_t * chunks) % threads != 0 || (c.tile_n * chunks) % threads != 0)
+    return tiles() + ": a step's loads do not split evenly over the threads";
+  if (threads > d.max_workgroup_size)
+    return fmt::format("{}: {} threads, the device allows {}", tiles(), threads,
+                       d.max_workgroup_size);
+  if (coopmat_shared_bytes(c) > d.max_shared_memory)
+    return fmt::format("{}: {} bytes of shared memory, the device has {}", tiles(),
+                       coopmat_shared_bytes(c), d.max_shared_memory);
+  return "";
+}
+
+std::array<uint32_t, 8> coopmat_spec(const CoopmatTiles& c, uint32_t format, uint32_t group) {
+  return {c.tile_t, c.tile_n, format, group, c.block_t, c.block_n, c.step_k, 0};
+}
+
 bool matmul_coopmat_supported(const vk::DeviceInfo& d) {
-  if (!d.coopmat_nv || !d.fp16 || d.subgroup_size != 32 || d.max_shared_memory < kCoopSharedBytes)
+  if (!d.coopmat_nv || !d.fp16 || d.subgroup_size != 32 ||
+      !coopmat_tiles_unfit(d, kCoopDefault).empty())
     return false;
   return std::any_of(d.coopmat_shapes.begin(), d.coopmat_shapes.end(), [](const auto& c) {
     return c.m == 16 && c.n == 16 && c.k == 16 && c.a_type == "f16" && c.c_type == "f32";
@@ -152,20 +195,20 @@ void matmul(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x, const
     case MatmulPath::Subgroup:
       return matmul_subgroup(s, key.weight, key.tuning, x, w, y, t, n, k);
     case MatmulPath::Coopmat:
-      return matmul_coopmat(s, key.weight, x, w, y, t, n, k);
+      return matmul_coopmat(s, key.weight, key.coop, x, w, y, t, n, k);
   }
 }
 
-// K ranges of at least 8 steps of the kernel's 32, enough of them that about 128
+// K ranges of at least 256 (8 steps of 32), enough of them that about 128
 // workgroups run (the H100 has 132 SMs), at most 8: on the H100 the 8B shapes at 16
 // and 64 rows were fastest with 1-2 ranges for 14336 x 4096 and 4 for 4096 x 14336
 // (docs/PERFORMANCE.md).
 uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k) {
-  const uint64_t tiles =
-      uint64_t((t + kCoopTileT - 1) / kCoopTileT) * ((n + kCoopTileN - 1) / kCoopTileN);
+  const CoopmatTiles c = coopmat_tiles(t);
+  const uint64_t tiles = uint64_t((t + c.tile_t - 1) / c.tile_t) * ((n + c.tile_n - 1) / c.tile_n);
   const uint64_t want = std::min<uint64_t>({(128 + tiles - 1) / tiles, 8, k / 256});
   if (want <= 1) return 1;
-  const uint32_t k_split = (uint32_t((k + want - 1) / want) + 31) / 32 * 32;
+  const uint32_t k_split = (uint32_t((k + want - 1) / want) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   return (k + k_split - 1) / k_split;
 }
 
@@ -174,14 +217,14 @@ void matmul_split(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x,
                   const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k, uint32_t splits) {
   if (splits <= 1) return matmul(s, key, x, w, y, t, n, k);
   if (key.path != MatmulPath::Coopmat) fail("matmul: split K runs on the tensor-core path only");
-  const uint32_t k_split = (((k + splits - 1) / splits) + 31) / 32 * 32;
+  const uint32_t k_split = (((k + splits - 1) / splits) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   if ((k + k_split - 1) / k_split != splits)
     fail("matmul: {} splits of k {} (not what matmul_splits gives)", splits, k);
   const uint64_t count = uint64_t(t) * n;
   if (partial.size < count * splits * 4)
     fail("matmul: the partial sums need {} bytes, the buffer has {}", count * splits * 4,
          partial.size);
-  matmul_coopmat(s, key.weight, x, w, partial, t, n, k, k_split, splits);
+  matmul_coopmat(s, key.weight, key.coop, x, w, partial, t, n, k, k_split, splits);
   s.barrier();
   const uint32_t wg = 256;
   const auto& p = s.device().pipelines().get(

@@ -6,6 +6,10 @@
 // the portable shared-memory tiled fp32 path (matmul.comp) for devices without them.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <string>
+
 #include "engine/base/dtype.h"
 #include "engine/vulkan/device_info.h"
 #include "engine/vulkan/stream.h"
@@ -37,11 +41,38 @@ struct MatmulTuning {
   uint32_t split_k = 1;
 };
 
+// Tiles of the tensor-core path (matmul_coopmat.comp's specialization constants): a
+// workgroup of `subgroups` subgroups of 32 computes tile_t x tile_n of Y, each
+// subgroup a block_t x block_n block (multiples of 16), walking k in steps of
+// `step_k` (16, 32 or 64) through two shared stages. All zero: the default for the
+// shape (coopmat_tiles).
+struct CoopmatTiles {
+  uint32_t subgroups = 0;
+  uint32_t tile_t = 0, tile_n = 0;
+  uint32_t block_t = 0, block_n = 0;
+  uint32_t step_k = 0;
+  bool operator==(const CoopmatTiles&) const = default;
+};
+
+// The tensor-core tiles the engine takes for t rows of X.
+CoopmatTiles coopmat_tiles(uint32_t t);
+// The shared memory the tiles take (two stages of X and W rows, padded).
+uint32_t coopmat_shared_bytes(const CoopmatTiles& tiles);
+// Why the tiles cannot run on the device ("" when they can): blocks that do not
+// cover the tile with `subgroups` subgroups, loads that do not split evenly over
+// the threads, or more shared memory or threads than the device has.
+std::string coopmat_tiles_unfit(const vk::DeviceInfo& device, const CoopmatTiles& tiles);
+
+// matmul_coopmat.comp's specialization constants 1..8 for the tiles (the quantized
+// variant adds its format and group; 0 for float weights).
+std::array<uint32_t, 8> coopmat_spec(const CoopmatTiles& tiles, uint32_t format, uint32_t group);
+
 // The typed key of a matmul pipeline.
 struct MatmulKey {
   DType weight;
   MatmulPath path;
   MatmulTuning tuning{};  // the subgroup path's tiles
+  CoopmatTiles coop{};    // the tensor-core path's tiles (zero: coopmat_tiles(t))
 };
 
 // True when the device has NV cooperative matrices of 16x16x16 f16 -> f32 on
@@ -63,9 +94,9 @@ void matmul(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x, const
             const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k);
 
 // Split K on the tensor-core path: with few rows of X (a batched decode step) one
-// row of 128 x 128 tiles leaves most of the GPU idle, so K is cut into ranges whose
-// partial products are added afterwards. How many ranges the tensor-core path
-// takes for this shape (1: none).
+// row of tiles leaves most of the GPU idle, so K is cut into ranges (multiples of
+// 64, any step_k's multiple) whose partial products are added afterwards. How many
+// ranges the tensor-core path takes for this shape with coopmat_tiles(t) (1: none).
 uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k);
 // Y = X W^T through `splits` partial products in `partial` ([splits, t, n] f32,
 // matmul_splits' count), then their sum (a barrier is recorded between the two).

@@ -167,21 +167,26 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
   check_quant_shape(f, k, "matmul");
   if (t == 0 || n == 0) fail("matmul: empty product ({} x {} x {})", t, n, k);
   const QuantGeom geom = quant_geom(f, k);
-  const std::array<uint32_t, 8> spec = {0, 0, spec_format(f), f.group, 0, 0, 0, 0};
   if (path == MatmulPath::Coopmat) {
-    constexpr uint32_t kTile = 128, kVecLoads = 1, kDirectStore = 2;
+    constexpr uint32_t kVecLoads = 1, kDirectStore = 2;
+    const CoopmatTiles c = coopmat_tiles(t);
+    if (const std::string why = coopmat_tiles_unfit(s.device().info(), c); !why.empty())
+      fail("matmul: {}", why);
     uint32_t flags = 0;
     if (x.offset % 16 == 0) flags |= kVecLoads;
     if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
-    const auto& p = s.device().pipelines().get(
-        {.shader = ShaderId::matmul_coopmat_quant, .bindings = 3, .workgroup = 1, .spec = spec});
+    const auto& p = s.device().pipelines().get({.shader = ShaderId::matmul_coopmat_quant,
+                                                .bindings = 3,
+                                                .workgroup = c.subgroups * 32,
+                                                .spec = coopmat_spec(c, spec_format(f), f.group)});
     struct {
       uint32_t t, n, k, flags;
       QuantGeom g;
     } push{t, n, k, flags, geom};
-    s.dispatch(p, {x, w, y}, push, (t + kTile - 1) / kTile, (n + kTile - 1) / kTile);
+    s.dispatch(p, {x, w, y}, push, (t + c.tile_t - 1) / c.tile_t, (n + c.tile_n - 1) / c.tile_n);
     return;
   }
+  const std::array<uint32_t, 8> spec = {0, 0, spec_format(f), f.group, 0, 0, 0, 0};
   constexpr uint32_t kTile = 64;
   const auto& p = s.device().pipelines().get(
       {.shader = ShaderId::matmul_quant, .bindings = 3, .workgroup = 1, .spec = spec});

@@ -3,9 +3,12 @@
 // f32, W [N, K] row-major in f32/f16/bf16 (A_*), Y [T, N] f32. Both inputs are rounded
 // to f16 in shared memory; the products accumulate in f32 16x16 matrices.
 //
-// A workgroup of 8 subgroups of 32 computes a 128 x 128 tile of Y, each subgroup a
-// 64 x 32 block (4 x 2 accumulators), walking K in steps of 32 with two shared
-// stages: the next step's global loads are in flight while this step multiplies.
+// A workgroup of SG subgroups of 32 (specialization constant 0 = 32 SG threads)
+// computes a BM x BN tile of Y, each subgroup a WM x WN block (WM/16 x WN/16
+// accumulators), walking K in steps of BK with two shared stages: the next step's
+// global loads are in flight while this step multiplies. The tile is a tuning
+// (kernels::CoopmatTiles; the host checks that it fits); the default is 8 subgroups,
+// 128 x 128, 64 x 32 blocks, BK 32.
 // Edges are bounds-checked (zero-filled inputs, staged outputs), so t, n and k are
 // arbitrary; 16-byte loads and direct stores are used where the host says the
 // shape and offsets allow them (flags).
@@ -19,7 +22,12 @@
 #extension GL_EXT_control_flow_attributes : require
 #include "types.glsl"
 
-layout(local_size_x = 256) in;
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint BM = 128;  // tile rows of X (t)
+layout(constant_id = 2) const uint BN = 128;  // tile rows of W (n)
+layout(constant_id = 5) const uint WM = 64;   // subgroup block along t
+layout(constant_id = 6) const uint WN = 32;   // subgroup block along n
+layout(constant_id = 7) const uint BK = 32;   // k step: 16, 32 or 64
 
 const uint VEC_LOADS = 1;     // k % 8 == 0 and X, W offsets 16-byte aligned
 const uint DIRECT_STORE = 2;  // n % 4 == 0 and Y offset 16-byte aligned
@@ -46,16 +54,14 @@ layout(binding = 1) readonly buffer W8 { uvec4 w8[]; };
 #endif
 layout(binding = 2) writeonly buffer Y { float y[]; };
 
-// Workgroup tile t x n and k step; BM == BN (load_step shares row indices).
-const uint BM = 128, BN = 128, BK = 32;
-const uint WM = 64, WN = 32;             // subgroup block
 const uint FM = WM / 16, FN = WN / 16;   // accumulators per subgroup
-const uint THREADS = 256;
-// Shared rows hold BK halfs plus 8 of padding (80 bytes): 16-byte aligned for the
-// matrix loads and free of bank conflicts. Units are uvec4 = 8 halfs.
+const uint THREADS = gl_WorkGroupSize.x;
+// Shared rows hold BK halfs plus 8 of padding (48, 80 or 144 bytes): 16-byte aligned
+// for the matrix loads and free of bank conflicts. Units are uvec4 = 8 halfs.
 const uint LD = (BK + 8) / 8;
 const uint CHUNKS = BK / 8;                   // 8-element chunks per row and step
-const uint PER_THREAD = BM * CHUNKS / THREADS;  // chunks of X (and of W) per thread
+const uint PER_X = BM * CHUNKS / THREADS;     // chunks of X per thread and step
+const uint PER_W = BN * CHUNKS / THREADS;     // chunks of W per thread and step
 const uint STAGE_A = BM * LD, STAGE_B = BN * LD;
 
 shared uvec4 sa[2 * STAGE_A];  // X tiles [BM][BK] f16, two stages; output staging after
@@ -73,11 +79,11 @@ shared uvec4 sb[2 * STAGE_B];  // W tiles [BN][BK] f16, two stages
 uint t0, n0, tid;
 // Global loads in flight for the next step, kept raw so they are awaited only when
 // written to shared memory after the multiply.
-vec4 xr[PER_THREAD][2];
+vec4 xr[PER_X][2];
 #if defined(A_F32) || defined(QUANT)
-vec4 wr[PER_THREAD][2];
+vec4 wr[PER_W][2];
 #else
-uvec4 wr[PER_THREAD];
+uvec4 wr[PER_W];
 #endif
 
 uvec4 pack8(vec4 lo, vec4 hi) {
@@ -87,20 +93,34 @@ uvec4 pack8(vec4 lo, vec4 hi) {
 
 void load_step(uint k0) {
   const bool vec = (p.flags & VEC_LOADS) != 0;
-  [[unroll]] for (uint i = 0; i < PER_THREAD; ++i) {
-    const uint e = tid + i * THREADS, r = e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
-    const uint gt = t0 + r, gn = n0 + r;
+  [[unroll]] for (uint i = 0; i < PER_X; ++i) {
+    const uint e = tid + i * THREADS, gt = t0 + e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
     if (vec) {
       // k % 8 == 0: a chunk is wholly inside k or wholly past it.
-      const bool xin = gt < p.t && gk < p.k, win = gn < p.n && gk < p.k;
+      const bool xin = gt < p.t && gk < p.k;
       const uint xi = (gt * p.k + gk) / 4;
       xr[i][0] = xin ? x4[xi] : vec4(0);
       xr[i][1] = xin ? x4[xi + 1] : vec4(0);
+    } else {
+      float xv[8];
+      [[unroll]] for (uint j = 0; j < 8; ++j)
+        xv[j] = (gt < p.t && gk + j < p.k) ? x[gt * p.k + gk + j] : 0.0;
+      xr[i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
+      xr[i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
+    }
+  }
+  [[unroll]] for (uint i = 0; i < PER_W; ++i) {
+    const uint e = tid + i * THREADS, gn = n0 + e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
 #if defined(QUANT)
-      wr[i][0] = vec4(0);
-      wr[i][1] = vec4(0);
-      if (win) qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
-#elif defined(A_F32)
+    // k is a multiple of 32 for a quantized weight: a chunk is inside k or past it.
+    wr[i][0] = vec4(0);
+    wr[i][1] = vec4(0);
+    if (gn < p.n && gk < p.k)
+      qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
+#else
+    if (vec) {
+      const bool win = gn < p.n && gk < p.k;
+#if defined(A_F32)
       const uint wi = (gn * p.k + gk) / 4;
       wr[i][0] = win ? w4[wi] : vec4(0);
       wr[i][1] = win ? w4[wi + 1] : vec4(0);
@@ -108,18 +128,7 @@ void load_step(uint k0) {
       wr[i] = win ? w8[(gn * p.k + gk) / 8] : uvec4(0);
 #endif
     } else {
-      float xv[8];
-      [[unroll]] for (uint j = 0; j < 8; ++j)
-        xv[j] = (gt < p.t && gk + j < p.k) ? x[gt * p.k + gk + j] : 0.0;
-      xr[i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
-      xr[i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
-#if defined(QUANT)
-      // k is a multiple of 32 for a quantized weight: a chunk is inside k or past it.
-      wr[i][0] = vec4(0);
-      wr[i][1] = vec4(0);
-      if (gn < p.n && gk < p.k)
-        qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
-#elif defined(A_F32)
+#if defined(A_F32)
       float wv[8];
       [[unroll]] for (uint j = 0; j < 8; ++j)
         wv[j] = (gn < p.n && gk + j < p.k) ? w[gn * p.k + gk + j] : 0.0;
@@ -133,21 +142,25 @@ void load_step(uint k0) {
                     wv[6] | (wv[7] << 16));
 #endif
     }
+#endif
   }
 }
 
 void store_step(uint stage) {
-  [[unroll]] for (uint i = 0; i < PER_THREAD; ++i) {
-    const uint e = tid + i * THREADS, at = (e / CHUNKS) * LD + e % CHUNKS;
-    sa[stage * STAGE_A + at] = pack8(xr[i][0], xr[i][1]);
+  [[unroll]] for (uint i = 0; i < PER_X; ++i) {
+    const uint e = tid + i * THREADS;
+    sa[stage * STAGE_A + (e / CHUNKS) * LD + e % CHUNKS] = pack8(xr[i][0], xr[i][1]);
+  }
+  [[unroll]] for (uint i = 0; i < PER_W; ++i) {
+    const uint e = tid + i * THREADS, at = stage * STAGE_B + (e / CHUNKS) * LD + e % CHUNKS;
 #if defined(A_F32) || defined(QUANT)
-    sb[stage * STAGE_B + at] = pack8(wr[i][0], wr[i][1]);
+    sb[at] = pack8(wr[i][0], wr[i][1]);
 #elif defined(A_F16)
-    sb[stage * STAGE_B + at] = wr[i];
+    sb[at] = wr[i];
 #else
     const uvec4 u = wr[i];
-    sb[stage * STAGE_B + at] = pack8(vec4(unpack_bf16x2(u.x), unpack_bf16x2(u.y)),
-                                     vec4(unpack_bf16x2(u.z), unpack_bf16x2(u.w)));
+    sb[at] = pack8(vec4(unpack_bf16x2(u.x), unpack_bf16x2(u.y)),
+                   vec4(unpack_bf16x2(u.z), unpack_bf16x2(u.w)));
 #endif
   }
 }

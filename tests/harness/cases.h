@@ -88,6 +88,11 @@ OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
 OpCase matmul_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
                    kernels::MatmulPath path,
                    std::optional<kernels::MatmulTuning> tuning = std::nullopt);
+// The tensor-core matmul with the tiles given (a device without it runs the fp32
+// path); and the tilings the perf sweep tries (each fits 48 KiB of shared memory).
+OpCase matmul_coopmat_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                           kernels::CoopmatTiles tiles);
+std::vector<kernels::CoopmatTiles> coopmat_tilings();
 // The tensor-core matmul with K split for few rows: `splits` ranges, 0:
 // kernels::matmul_splits' choice (a count whose ranges are multiples of 32).
 OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,

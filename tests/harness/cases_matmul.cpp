@@ -114,11 +114,38 @@ std::vector<OpCase> matmul_cases(std::mt19937& rng) {
   for (DType w : kTypes)
     for (auto [t, n, k] : coopmat_shapes)
       cases.push_back(matmul_case(rng, w, t, n, k, MatmulPath::Coopmat));
+  // Every tiling the perf sweep tries, at shapes that fit none of them (scalar and
+  // 16-byte loads, edge blocks).
+  for (const kernels::CoopmatTiles& tiles : coopmat_tilings())
+    for (auto [t, n, k] : {Shape{37, 300, 1000}, Shape{150, 270, 1032}})
+      cases.push_back(matmul_coopmat_case(rng, DType::BF16, t, n, k, tiles));
   // Split K (few rows): ranges with a tail step, scalar and 16-byte loads.
   for (DType w : kTypes)
     for (auto [t, n, k] : {Shape{37, 300, 4100}, Shape{5, 4096, 4096}, Shape{64, 1000, 1032}})
       cases.push_back(matmul_split_case(rng, w, t, n, k));
   return cases;
+}
+
+OpCase matmul_coopmat_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
+                           kernels::CoopmatTiles tiles) {
+  const std::string variant =
+      fmt::format("coopmat sg={} tile={}x{} block={}x{} bk={}", tiles.subgroups, tiles.tile_t,
+                  tiles.tile_n, tiles.block_t, tiles.block_n, tiles.step_k);
+  return matmul_case(rng, w, t, n, k, variant, true, [=](const vk::DeviceInfo& d) {
+    kernels::MatmulKey key = resolve(d, w, kernels::MatmulPath::Coopmat, std::nullopt);
+    if (key.path == kernels::MatmulPath::Coopmat) key.coop = tiles;
+    return key;
+  });
+}
+
+std::vector<kernels::CoopmatTiles> coopmat_tilings() {
+  // subgroups, tile t x n, block t x n, k step: the default, wider blocks per
+  // subgroup, deeper and shallower k steps, and narrow tiles for few rows.
+  return {{8, 128, 128, 64, 32, 32}, {4, 128, 128, 64, 64, 32}, {8, 128, 128, 32, 64, 32},
+          {4, 128, 64, 32, 64, 32},  {4, 64, 128, 32, 64, 32},  {4, 64, 128, 64, 32, 32},
+          {2, 64, 64, 32, 64, 64},   {4, 64, 64, 32, 32, 64},   {4, 32, 128, 32, 32, 32},
+          {2, 32, 128, 32, 64, 32},  {4, 32, 256, 32, 64, 32},  {2, 16, 128, 16, 64, 32},
+          {8, 256, 128, 64, 64, 16}, {8, 128, 256, 64, 64, 16}, {4, 128, 128, 64, 64, 16}};
 }
 
 OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "engine/base/error.h"
+#include "engine/kernels/matmul.h"
 #include "engine/vulkan/context.h"
 #include "host/cpu/quantize.h"
 #include "host/reference/quant.h"
@@ -94,6 +95,24 @@ TEST(CpuQuantize, SameBytesAsTheReference) {
 }
 
 // The harness itself must catch what it claims to catch.
+// The tensor-core tilings: every one the sweep tries fits a device with 48 KiB of
+// shared memory and 1024 threads, and tiles that cannot run say why.
+TEST(CoopmatTiles, FitOrSayWhy) {
+  vk::DeviceInfo d;
+  d.max_shared_memory = 48 * 1024;
+  d.max_workgroup_size = 1024;
+  for (const kernels::CoopmatTiles& t : harness::coopmat_tilings())
+    EXPECT_EQ(kernels::coopmat_tiles_unfit(d, t), "") << t.tile_t << "x" << t.tile_n;
+  EXPECT_EQ(kernels::coopmat_tiles_unfit(d, kernels::coopmat_tiles(512)), "");
+  auto why = [&](kernels::CoopmatTiles t) { return kernels::coopmat_tiles_unfit(d, t); };
+  EXPECT_NE(why({8, 128, 128, 64, 64, 32}).find("do not cover"), std::string::npos);
+  EXPECT_NE(why({4, 128, 128, 64, 64, 48}).find("k step"), std::string::npos);
+  EXPECT_NE(why({8, 32, 256, 32, 32, 32}).find("evenly"), std::string::npos);
+  EXPECT_NE(why({8, 128, 256, 64, 64, 32}).find("shared memory"), std::string::npos);
+  d.max_workgroup_size = 128;
+  EXPECT_NE(why({8, 128, 128, 64, 32, 32}).find("threads"), std::string::npos);
+}
+
 TEST(OpHarness, DetectsWrongResults) {
   std::mt19937 rng(7);
   auto c = harness::matvec_case(rng, DType::BF16, 33, 4097);
