@@ -149,8 +149,9 @@ int main(int argc, char** argv) {
   app.add_flag("--sweep-quant", sweep_quant,
                "Time the quantized matvec's tunings (words x workgroup x rows x unroll, q8 and q4) "
                "instead of the perf cases");
-  app.add_flag("--sweep-coopmat", sweep_coopmat,
-               "Time the tensor-core matmul's tilings at the 8B's shapes instead of the perf cases");
+  app.add_flag(
+      "--sweep-coopmat", sweep_coopmat,
+      "Time the tensor-core matmul's tilings at the 8B's shapes instead of the perf cases");
   std::vector<std::string> matmul_shapes;
   app.add_option("--matmul", matmul_shapes,
                  "Also time the fp32 matmul kernels (tiled, subgroup) at TxNxK, bf16 weights");

@@ -90,11 +90,10 @@ void matmul_coopmat(vk::Stream& s, DType weight, CoopmatTiles c, const vk::Buffe
   uint32_t flags = 0;
   if (k % 8 == 0 && x.offset % 16 == 0 && w.offset % 16 == 0) flags |= kVecLoads;
   if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
-  const auto& p =
-      s.device().pipelines().get({.shader = shaders[float_type_index(weight, "matmul")],
-                                  .bindings = 3,
-                                  .workgroup = c.subgroups * 32,
-                                  .spec = coopmat_spec(c, 0, 0)});
+  const auto& p = s.device().pipelines().get({.shader = shaders[float_type_index(weight, "matmul")],
+                                              .bindings = 3,
+                                              .workgroup = c.subgroups * 32,
+                                              .spec = coopmat_spec(c, 0, 0)});
   struct {
     uint32_t t, n, k, flags, k_split;
   } push{t, n, k, flags, k_split};
@@ -116,7 +115,9 @@ const char* matmul_path_name(MatmulPath path) {
   return "?";
 }
 
-CoopmatTiles coopmat_tiles(uint32_t /*t*/) { return kCoopDefault; }
+CoopmatTiles coopmat_tiles(uint32_t /*t*/) {
+  return kCoopDefault;
+}
 
 uint32_t coopmat_shared_bytes(const CoopmatTiles& c) {
   // Rows of step_k halfs plus 8 of padding, for X and W, two stages.
@@ -208,7 +209,8 @@ uint32_t matmul_splits(uint32_t t, uint32_t n, uint32_t k) {
   const uint64_t tiles = uint64_t((t + c.tile_t - 1) / c.tile_t) * ((n + c.tile_n - 1) / c.tile_n);
   const uint64_t want = std::min<uint64_t>({(128 + tiles - 1) / tiles, 8, k / 256});
   if (want <= 1) return 1;
-  const uint32_t k_split = (uint32_t((k + want - 1) / want) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
+  const uint32_t k_split =
+      (uint32_t((k + want - 1) / want) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   return (k + k_split - 1) / k_split;
 }
 
@@ -217,7 +219,8 @@ void matmul_split(vk::Stream& s, const MatmulKey& key, const vk::BufferRange& x,
                   const vk::BufferRange& y, uint32_t t, uint32_t n, uint32_t k, uint32_t splits) {
   if (splits <= 1) return matmul(s, key, x, w, y, t, n, k);
   if (key.path != MatmulPath::Coopmat) fail("matmul: split K runs on the tensor-core path only");
-  const uint32_t k_split = (((k + splits - 1) / splits) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
+  const uint32_t k_split =
+      (((k + splits - 1) / splits) + kSplitAlign - 1) / kSplitAlign * kSplitAlign;
   if ((k + k_split - 1) / k_split != splits)
     fail("matmul: {} splits of k {} (not what matmul_splits gives)", splits, k);
   const uint64_t count = uint64_t(t) * n;
