@@ -1,6 +1,9 @@
 #include "engine/kernels/attention.h"
 
 #include "engine/kernels/dispatch.h"
+#include "engine/kernels/matmul.h"
+
+#include <algorithm>
 
 namespace vkllm::kernels {
 
@@ -68,12 +71,46 @@ void rope_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& s
   s.dispatch(p, {q, k, v, places, cos_table, sin_table, q_out, k_cache, v_cache}, push, g.x, g.y);
 }
 
+namespace {
+
+// prefill_coopmat.comp: 4 subgroups (64 queries), tiles of 32 keys.
+constexpr uint32_t kCoopSubgroups = 4, kCoopKeys = 32;
+
+uint32_t prefill_coopmat_shared_bytes(uint32_t head_dim) {
+  const uint32_t bq = 16 * kCoopSubgroups, row = (head_dim + 8) * 2;
+  return std::max(2 * kCoopKeys, bq) * row         // keys and values (q first)
+         + kCoopSubgroups * 16 * kCoopKeys * 4      // scores
+         + kCoopSubgroups * 16 * (kCoopKeys + 8) * 2  // P
+         + bq * 4 + 2 * bq * 4;                     // row factors, positions
+}
+
+}  // namespace
+
+bool attention_prefill_coopmat(const vk::DeviceInfo& d, const AttentionKey& key,
+                               const AttentionShape& shape) {
+  return key.tensor_cores && key.cache == DType::F16 && matmul_coopmat_supported(d) &&
+         d.subgroup_arithmetic && d.subgroup_shuffle && shape.head_dim % 16 == 0 && shape.head_dim <= kMaxHeadDim &&
+         prefill_coopmat_shared_bytes(shape.head_dim) <= d.max_shared_memory;
+}
+
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,
                        const vk::BufferRange& v_cache, const vk::BufferRange& places,
                        const vk::BufferRange& out) {
   static constexpr ShaderId shaders[] = {ShaderId::attn_prefill_f16, ShaderId::attn_prefill_f32};
   check_shape(shape, "attention_prefill");
+  // The tensor-core kernel reads the caches 16 bytes at a time.
+  if (attention_prefill_coopmat(s.device().info(), key, shape) && k_cache.offset % 16 == 0 &&
+      v_cache.offset % 16 == 0) {
+    const uint32_t bq = 16 * kCoopSubgroups;
+    const auto& p = s.device().pipelines().get({.shader = ShaderId::attn_prefill_coopmat,
+                                                .bindings = 5,
+                                                .workgroup = 32 * kCoopSubgroups,
+                                                .spec = {kCoopSubgroups, shape.head_dim, kCoopKeys}});
+    Grid g = grid_for(uint64_t((shape.tokens + bq - 1) / bq) * shape.heads);
+    s.dispatch(p, {q, k_cache, v_cache, places, out}, shape, g.x, g.y);
+    return;
+  }
   // Shared memory (BQ + 2 BK) x (hd + 1) + 2 BQ BK floats stays under 32 KiB.
   const uint32_t hd = head_dim_bucket(shape.head_dim);
   const uint32_t bq = hd <= 128 ? 16 : 8, bk = hd <= 128 ? 16 : 8;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "engine/base/dtype.h"
+#include "engine/vulkan/device_info.h"
 #include "engine/vulkan/stream.h"
 
 namespace vkllm::kernels {
@@ -37,9 +38,12 @@ struct AttentionShape {
 
 constexpr uint32_t kMaxHeadDim = 256;
 
-// The typed key of every attention pipeline: the cache element type (F16 or F32).
+// The typed key of every attention pipeline: the cache element type (F16 or F32),
+// and whether prefill may run on tensor cores (f16 cache, NV cooperative matrices,
+// head_dim a multiple of 16: q and the softmax weights are rounded to f16 there).
 struct AttentionKey {
   DType cache = DType::F16;
+  bool tensor_cores = true;
 };
 
 // Stores k and v [tokens, kv_heads, head_dim] f32 at rows base[t] + pos[t] of the
@@ -59,7 +63,10 @@ void rope_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& s
                  const vk::BufferRange& q_out, const vk::BufferRange& k_cache,
                  const vk::BufferRange& v_cache);
 
-// Prefill: every query of the chunk against the cache, tiled with online softmax.
+// Prefill: every query of the chunk against the cache, tiled with online softmax;
+// on tensor cores where attention_prefill_coopmat says so.
+bool attention_prefill_coopmat(const vk::DeviceInfo& device, const AttentionKey& key,
+                               const AttentionShape& shape);
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
                        const vk::BufferRange& q, const vk::BufferRange& k_cache,
                        const vk::BufferRange& v_cache, const vk::BufferRange& places,

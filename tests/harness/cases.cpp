@@ -184,6 +184,29 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
       cases.push_back(attention_prefill_case(rng, a, false));
       cases.push_back(attention_prefill_case(rng, a, true));
     }
+  // The fp32 prefill kernel where the device would take tensor cores; and query tiles
+  // of the tensor-core kernel (64) with a partial last one, deep into the cache, over
+  // many key tiles, with keys that grow with position so that later tiles raise the
+  // running maximum past the kernel's lazy threshold (its rescaling path).
+  for (A a : attention) {
+    a.tensor_cores = false;
+    cases.push_back(attention_prefill_case(rng, a, false));
+  }
+  cases.push_back(attention_prefill_case(
+      rng, {.tokens = 150, .heads = 4, .kv_heads = 2, .head_dim = 128, .first_pos = 70}, true));
+  cases.push_back(attention_prefill_case(
+      rng, {.tokens = 100, .heads = 2, .kv_heads = 1, .head_dim = 80, .first_pos = 33, .window = 45},
+      false));
+  for (DType c : {DType::F16, DType::F32})
+    cases.push_back(attention_prefill_case(rng,
+                                           {.cache = c,
+                                            .tokens = 130,
+                                            .heads = 4,
+                                            .kv_heads = 1,
+                                            .head_dim = 64,
+                                            .first_pos = 300,
+                                            .key_ramp = 6.0f},
+                                           false));
   // Queries of several sequences in one launch (tiles mix sequences).
   for (DType c : {DType::F16, DType::F32}) {
     cases.push_back(attention_prefill_case(rng,
@@ -300,8 +323,13 @@ std::vector<OpCase> perf_cases(uint32_t seed) {
   }
   // Prefill of 512 tokens through the 8B projections, and its attention.
   for (auto& c : matmul_perf_cases(rng)) cases.push_back(std::move(c));
-  cases.push_back(attention_prefill_case(
-      rng, {.tokens = 512, .heads = 32, .kv_heads = 8, .head_dim = 128}, false));
+  // Prefill attention of 512 and 4096 tokens on tensor cores (where the device has
+  // them) and on the fp32 kernel.
+  for (size_t tokens : {512, 4096})
+    for (bool tc : {true, false})
+      cases.push_back(attention_prefill_case(
+          rng, {.tokens = tokens, .heads = 32, .kv_heads = 8, .head_dim = 128, .tensor_cores = tc},
+          false));
   cases.push_back(attention_decode_case(
       rng, {.tokens = 1, .heads = 32, .kv_heads = 8, .head_dim = 128, .first_pos = 4095}, 0));
   return cases;

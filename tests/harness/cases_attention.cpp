@@ -23,12 +23,14 @@ constexpr float kPoison = 16.0f;
 constexpr uint32_t kSpareRows = 5;
 
 std::string describe(const AttentionCaseShape& a) {
-  return fmt::format("{} tokens={} heads={}/{} head_dim={} pos={}{}{}{}{}", dtype_name(a.cache),
+  return fmt::format("{} tokens={} heads={}/{} head_dim={} pos={}{}{}{}{}{}{}", dtype_name(a.cache),
                      a.tokens, a.heads, a.kv_heads, a.head_dim, a.first_pos,
                      a.window ? fmt::format(" window={}", a.window) : "",
                      a.softcap > 0 ? fmt::format(" cap={}", a.softcap) : "",
                      a.sequences > 1 ? fmt::format(" sequences={}", a.sequences) : "",
-                     a.padded ? fmt::format(" padded={}", a.padded) : "");
+                     a.padded ? fmt::format(" padded={}", a.padded) : "",
+                     a.key_ramp > 0 ? fmt::format(" ramp={}", a.key_ramp) : "",
+                     a.tensor_cores ? "" : " scalar");
 }
 
 kernels::AttentionShape engine_shape(const AttentionCaseShape& a, uint32_t max_pos) {
@@ -72,12 +74,17 @@ std::vector<uint32_t> case_places(const AttentionCaseShape& a, uint32_t max_pos)
 }
 
 // Caches [sequences * max_pos, kv_heads, head_dim]: in each sequence's block the rows
-// below `filled` random and the rest poison.
+// below `filled` random (row j scaled by 1 + ramp j / filled) and the rest poison.
 HostTensor cache_tensor(std::mt19937& rng, DType t, size_t max_pos, size_t row, size_t filled,
-                        size_t sequences = 1) {
+                        size_t sequences = 1, float ramp = 0) {
   HostTensor c = random_tensor(rng, t, sequences * max_pos * row);
-  for (size_t s = 0; s < sequences; ++s)
+  for (size_t s = 0; s < sequences; ++s) {
+    for (size_t i = 0; ramp > 0 && i < filled * row; ++i) {
+      const size_t at = s * max_pos * row + i;
+      c.set(at, c.get(at) * (1.0 + double(ramp) * double(i / row) / double(filled)));
+    }
     for (size_t i = filled * row; i < max_pos * row; ++i) c.set(s * max_pos * row + i, kPoison);
+  }
   return c;
 }
 
@@ -234,7 +241,7 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   const uint32_t end = a.first_pos + uint32_t(a.tokens);
   const uint32_t max_pos = end + kSpareRows;
   const kernels::AttentionShape shape = engine_shape(a, max_pos);
-  const kernels::AttentionKey key{a.cache};
+  const kernels::AttentionKey key{a.cache, a.tensor_cores};
   const auto params = ref_params(shape);
   const size_t out_n = a.tokens * a.heads * a.head_dim;
   // Inputs: q, positions, then the caches (random up to the last position), or with
@@ -249,9 +256,15 @@ OpCase attention_prefill_case(std::mt19937& rng, const AttentionCaseShape& a, bo
   c.flops = 4.0 * visible * double(a.heads * a.head_dim);
   c.bytes = double(out_n * 8 + 2 * end * row * dtype_size(a.cache));
   c.max_nmse = kAttentionBound;
+  // On tensor cores q and the softmax weights are rounded to f16 (relative 2^-11):
+  // a score s moves by about 2^-12 |s|, which moves the output by about that much
+  // times the spread of the values; soft-capped cases have scores in the tens.
+  c.device_bound = [key, shape, bound = a.softcap > 0 ? 1e-4 : 1e-5](const vk::DeviceInfo& d) {
+    return kernels::attention_prefill_coopmat(d, key, shape) ? bound : kAttentionBound;
+  };
 
   if (!with_append) {
-    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
+    c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences, a.key_ramp));
     c.inputs.push_back(cache_tensor(rng, a.cache, max_pos, row, end, a.sequences));
     c.launch = [=](vk::Stream& s, auto in, auto out) {
       kernels::attention_prefill(s, key, shape, in[0], in[2], in[3], in[1], out[0]);

@@ -36,6 +36,9 @@ struct OpCase {
       cpu;
   std::function<std::vector<HostTensor>(const std::vector<HostTensor>&)> reference;
   double max_nmse = 0;  // bound on sum((y-ref)^2) / sum(ref^2); 0 means bit-exact
+  // Where the device picks a kernel that rounds more (tensor cores), the bound for
+  // that device's kernel; unset: max_nmse everywhere (the CPU kernels too).
+  std::function<double(const vk::DeviceInfo&)> device_bound;
   // What perf mode counts: bytes moved to/from memory and floating-point operations.
   double bytes = 0;
   double flops = 0;
