@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One batch on the GPU machine (../shared/device/README.md), from the repository
 # root of the copy the device tool makes; what docs/PERFORMANCE.md reports.
-#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [gptq-awq] [sweep-quant] [cpu-sweep]   (default: all but the last four)
+#   benchmarks/device/h200.sh [devices] [checks] [ops] [8b] [lora] [quant] [demo-peer] [quant-kernels] [peer-quant] [serve] [cpu] [cpu-peer] [gpu-now] [gptq-awq] [sweep-quant] [cpu-sweep] [prefill]   (default: all but the last five)
 # BIN: the binaries built on the development machine (vkllm, test_runtime,
 # test_ops, test_forward, test_generate, test_lora, vkllm-bench-ops); DATA: ../shared's
 # fixtures, fixtures-lora, tokenizers, models and tools; DEBS: Debian packages to unpack first
@@ -180,7 +180,7 @@ if has serve; then
   kill $spid; wait $spid
 fi
 
-if has cpu || has cpu-peer || has gpu-now || has gptq-awq || has sweep-quant || has cpu-sweep; then
+if has cpu || has cpu-peer || has gpu-now || has gptq-awq || has sweep-quant || has cpu-sweep || has prefill; then
   # The CPU backend on this machine's host. `cpu`: the fixtures all on the CPU, split
   # GPU/CPU/GPU and auto-split (validation on); the CPU kernels against the host's
   # read bandwidth; the 8B-shaped folder all on the CPU, on the GPU alone and split
@@ -259,6 +259,32 @@ if has gpu-now; then
   done
   stamp "== q4 decode profile"
   timeout 60 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --quant q4 --profile 2>&1 | tail -16
+fi
+
+if has prefill; then
+  # Prefill on the GPU: the attention kernels (tensor cores and fp32) and the matmul
+  # at 512 and 4096 tokens, the tensor-core matmul's tilings at 512 rows, the 8B's
+  # prefill per op with and without tensor-core attention, prefill-4096, and the
+  # batched decode with the decode-attention split by batch and fixed at 32.
+  stamp "== op perf: prefill attention and matmul"
+  timeout 150 /tmp/cpubin/vkllm-bench-ops --filter "attention_prefill|matmul bf16 t=512" -r 5 > "$OUT"/perf_prefill.txt 2>&1
+  grep -E "ceilings|attention|matmul" "$OUT"/perf_prefill.txt
+  stamp "== coopmat tilings at 512 rows"
+  timeout 100 /tmp/cpubin/vkllm-bench-ops --sweep-coopmat --filter "t=512" -r 5 > "$OUT"/sweep_coopmat512.txt 2>&1
+  grep -E "matmul" "$OUT"/sweep_coopmat512.txt | cut -c1-120
+  for v in tc notc; do
+    env=""; [ $v = notc ] && env="VKLLM_NO_TC_ATTENTION=1"
+    stamp "== prefill profile ($v)"
+    env $env timeout 60 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 0 -r 1 --ctx 1024 --profile 2>&1 | tail -14
+    stamp "== prefill-4096 ($v)"
+    env $env timeout 90 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 4096 -n 16 -r 1 --ctx 4608 --json > "$OUT"/p4096_$v.json 2> /dev/null
+    python3 -c "import json;t=json.load(open('$OUT/p4096_$v.json'));print({k:round(t[k],2) for k in ['prefill_tok_s','decode_tok_s']})" 2>&1 | tail -1
+  done
+  for sp in auto 32; do
+    env=""; [ $sp = auto ] || env="VKLLM_DECODE_SPLITS=$sp"
+    stamp "== batched decode, decode-attention splits $sp"
+    env $env timeout 80 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 32 -r 2 --ctx 1024 --batch-decode 1,8,32,64 2>&1 | tail -5
+  done
 fi
 
 if has gptq-awq; then

@@ -29,7 +29,8 @@ int run_checks(vk::Context& ctx, const std::string& filter, bool verbose) {
     ++run;
     if (verbose)
       std::printf("%s %s %s: nmse %.3g (bound %.3g), max abs %.3g\n", r.ok ? "ok" : "FAIL",
-                  c.op.c_str(), c.shape.c_str(), r.nmse, c.max_nmse, r.max_abs);
+                  c.op.c_str(), c.shape.c_str(), r.nmse,
+                  c.device_bound ? c.device_bound(dev.info()) : c.max_nmse, r.max_abs);
     if (!r.ok) {
       ++failed;
       std::printf("FAIL %s %s: %s\n", c.op.c_str(), c.shape.c_str(), r.message.c_str());

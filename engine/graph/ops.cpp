@@ -400,7 +400,7 @@ TensorId attention(GraphBuilder& g, std::string name, const kernels::AttentionKe
         });
     return y;
   }
-  const uint32_t splits = kernels::decode_splits(shape.max_pos);
+  const uint32_t splits = kernels::decode_splits(shape.max_pos, shape.tokens, shape.heads);
   TensorId po = g.activation(name + ".partial_o", DType::F32,
                              {kernels::decode_partial_o_floats(shape, splits)});
   TensorId pml = g.activation(name + ".partial_ml", DType::F32,

@@ -4,6 +4,8 @@
 #include "engine/kernels/matmul.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 namespace vkllm::kernels {
 
@@ -78,18 +80,24 @@ constexpr uint32_t kCoopSubgroups = 4, kCoopKeys = 32;
 
 uint32_t prefill_coopmat_shared_bytes(uint32_t head_dim) {
   const uint32_t bq = 16 * kCoopSubgroups, row = (head_dim + 8) * 2;
-  return std::max(2 * kCoopKeys, bq) * row         // keys and values (q first)
-         + kCoopSubgroups * 16 * kCoopKeys * 4      // scores
+  return std::max(2 * kCoopKeys, bq) * row            // keys and values (q first)
+         + kCoopSubgroups * 16 * kCoopKeys * 4        // scores
          + kCoopSubgroups * 16 * (kCoopKeys + 8) * 2  // P
-         + bq * 4 + 2 * bq * 4;                     // row factors, positions
+         + bq * 4 + 2 * bq * 4;                       // row factors, positions
 }
 
 }  // namespace
 
 bool attention_prefill_coopmat(const vk::DeviceInfo& d, const AttentionKey& key,
                                const AttentionShape& shape) {
-  return key.tensor_cores && key.cache == DType::F16 && matmul_coopmat_supported(d) &&
-         d.subgroup_arithmetic && d.subgroup_shuffle && shape.head_dim % 16 == 0 && shape.head_dim <= kMaxHeadDim &&
+  // VKLLM_NO_TC_ATTENTION=1 keeps prefill on the fp32 kernel (for measurements).
+  static const bool off = [] {
+    const char* v = std::getenv("VKLLM_NO_TC_ATTENTION");
+    return v && *v && std::string(v) != "0";
+  }();
+  return !off && key.tensor_cores && key.cache == DType::F16 && matmul_coopmat_supported(d) &&
+         d.subgroup_arithmetic && d.subgroup_shuffle && shape.head_dim % 16 == 0 &&
+         shape.head_dim <= kMaxHeadDim &&
          prefill_coopmat_shared_bytes(shape.head_dim) <= d.max_shared_memory;
 }
 
@@ -103,10 +111,11 @@ void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionSh
   if (attention_prefill_coopmat(s.device().info(), key, shape) && k_cache.offset % 16 == 0 &&
       v_cache.offset % 16 == 0) {
     const uint32_t bq = 16 * kCoopSubgroups;
-    const auto& p = s.device().pipelines().get({.shader = ShaderId::attn_prefill_coopmat,
-                                                .bindings = 5,
-                                                .workgroup = 32 * kCoopSubgroups,
-                                                .spec = {kCoopSubgroups, shape.head_dim, kCoopKeys}});
+    const auto& p =
+        s.device().pipelines().get({.shader = ShaderId::attn_prefill_coopmat,
+                                    .bindings = 5,
+                                    .workgroup = 32 * kCoopSubgroups,
+                                    .spec = {kCoopSubgroups, shape.head_dim, kCoopKeys}});
     Grid g = grid_for(uint64_t((shape.tokens + bq - 1) / bq) * shape.heads);
     s.dispatch(p, {q, k_cache, v_cache, places, out}, shape, g.x, g.y);
     return;
@@ -122,11 +131,17 @@ void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionSh
   s.dispatch(p, {q, k_cache, v_cache, places, out}, shape, g.x, g.y);
 }
 
-uint32_t decode_splits(uint32_t max_pos) {
-  // Chunks shrink with the current length, so the split count depends on the
-  // cache size only to avoid empty chunks: 32 x heads workgroups keep the GPU busy
-  // at any position (a 640-token cache with 5 splits took twice as long).
-  return std::clamp((max_pos + 15) / 16, 1u, 32u);
+uint32_t decode_splits(uint32_t max_pos, uint32_t tokens, uint32_t heads) {
+  if (const char* fixed = std::getenv("VKLLM_DECODE_SPLITS"); fixed && std::atoi(fixed) > 0)
+    return uint32_t(std::atoi(fixed));
+  // Chunks shrink with the current length, so the split count depends on the cache
+  // size only to avoid empty chunks. One token: 32 x heads workgroups keep the GPU
+  // busy at any position (a 640-token cache with 5 splits took twice as long). A
+  // batched step has tokens x heads records already; more chunks there are tiny
+  // workgroups that each read a few keys.
+  const uint64_t records = std::max<uint64_t>(1, uint64_t(tokens) * heads);
+  const uint32_t want = uint32_t(std::min<uint64_t>(32, (1024 + records - 1) / records));
+  return std::clamp(want, 1u, std::clamp((max_pos + 15) / 16, 1u, 32u));
 }
 
 uint64_t decode_partial_o_floats(const AttentionShape& shape, uint32_t splits) {

@@ -64,7 +64,8 @@ void rope_append(vk::Stream& s, const AttentionKey& key, const AttentionShape& s
                  const vk::BufferRange& v_cache);
 
 // Prefill: every query of the chunk against the cache, tiled with online softmax;
-// on tensor cores where attention_prefill_coopmat says so.
+// on tensor cores where attention_prefill_coopmat says so (not with
+// VKLLM_NO_TC_ATTENTION=1, for measurements).
 bool attention_prefill_coopmat(const vk::DeviceInfo& device, const AttentionKey& key,
                                const AttentionShape& shape);
 void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,
@@ -78,7 +79,11 @@ void attention_prefill(vk::Stream& s, const AttentionKey& key, const AttentionSh
 // i = (t * heads + h) * splits + chunk: partial_o [i, head_dim] (un-normalized
 // sum of exp(s - m) v) and partial_ml [i, 2] (chunk max m, sum l of exp(s - m);
 // m = l = 0 for an empty chunk), f32.
-uint32_t decode_splits(uint32_t max_pos);  // a default: about 128 keys per chunk at max_pos
+// The default split count: enough chunks that about 1024 workgroups run (one token's
+// 32 heads get 32 chunks; a batched step of 32 or more tokens gets one), at least
+// 16 keys a chunk at max_pos, at most 32. VKLLM_DECODE_SPLITS=N fixes it (for
+// measurements).
+uint32_t decode_splits(uint32_t max_pos, uint32_t tokens = 1, uint32_t heads = 32);
 uint64_t decode_partial_o_floats(const AttentionShape& shape, uint32_t splits);
 uint64_t decode_partial_ml_floats(const AttentionShape& shape, uint32_t splits);
 void attention_decode(vk::Stream& s, const AttentionKey& key, const AttentionShape& shape,

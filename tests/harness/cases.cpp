@@ -195,7 +195,8 @@ std::vector<OpCase> correctness_cases(uint32_t seed) {
   cases.push_back(attention_prefill_case(
       rng, {.tokens = 150, .heads = 4, .kv_heads = 2, .head_dim = 128, .first_pos = 70}, true));
   cases.push_back(attention_prefill_case(
-      rng, {.tokens = 100, .heads = 2, .kv_heads = 1, .head_dim = 80, .first_pos = 33, .window = 45},
+      rng,
+      {.tokens = 100, .heads = 2, .kv_heads = 1, .head_dim = 80, .first_pos = 33, .window = 45},
       false));
   for (DType c : {DType::F16, DType::F32})
     cases.push_back(attention_prefill_case(rng,

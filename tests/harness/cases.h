@@ -111,11 +111,11 @@ struct AttentionCaseShape {
   size_t sequences = 1;
   size_t padded = 0;  // trailing tokens at pos >= max_pos (padding: zeros, no keys)
   uint32_t first_pos = 0;
-  uint32_t window = 0;  // 0: no sliding window
-  float softcap = 0;    // 0: off
-  float scale = 0;      // 0: 1/sqrt(head_dim)
+  uint32_t window = 0;       // 0: no sliding window
+  float softcap = 0;         // 0: off
+  float scale = 0;           // 0: 1/sqrt(head_dim)
   bool tensor_cores = true;  // prefill: false keeps the fp32 kernel where the device has them
-  float key_ramp = 0;  // prefill: key row j scaled by 1 + ramp j / rows (scores grow late)
+  float key_ramp = 0;        // prefill: key row j scaled by 1 + ramp j / rows (scores grow late)
 };
 // sequences > 1: token t goes to sequence t % sequences of a cache of that many.
 OpCase kv_append_case(std::mt19937& rng, DType cache, size_t tokens, size_t kv_heads,

@@ -321,7 +321,7 @@ OpCase attention_decode_case(std::mt19937& rng, const AttentionCaseShape& a, uin
   const size_t row = a.kv_heads * a.head_dim;
   const uint32_t end = a.first_pos + uint32_t(a.tokens);
   const uint32_t max_pos = end + kSpareRows;
-  if (splits == 0) splits = kernels::decode_splits(max_pos);
+  if (splits == 0) splits = kernels::decode_splits(max_pos, uint32_t(a.tokens), uint32_t(a.heads));
   c.shape = describe(a) + fmt::format(" splits={}", splits);
   const kernels::AttentionShape shape = engine_shape(a, max_pos);
   const kernels::AttentionKey key{a.cache};
