@@ -263,15 +263,22 @@ fi
 
 if has prefill; then
   # Prefill on the GPU: the attention kernels (tensor cores and fp32) and the matmul
-  # at 512 and 4096 tokens, the tensor-core matmul's tilings at 512 rows, the 8B's
+  # at 512 and 4096 tokens, the tensor-core matmul's tilings, the 8B's
   # prefill per op with and without tensor-core attention, prefill-4096, and the
   # batched decode with the decode-attention split by batch and fixed at 32.
+  stamp "== op checks: matmul and attention (validation on)"
+  timeout 100 /tmp/cpubin/vkllm-bench-ops --check -v --filter "matmul|attention" > "$OUT"/check.txt 2>&1
+  tail -2 "$OUT"/check.txt; grep -E "^FAIL" "$OUT"/check.txt | head -10
   stamp "== op perf: prefill attention and matmul"
   timeout 150 /tmp/cpubin/vkllm-bench-ops --filter "attention_prefill|matmul bf16 t=512" -r 5 > "$OUT"/perf_prefill.txt 2>&1
   grep -E "ceilings|attention|matmul" "$OUT"/perf_prefill.txt
-  stamp "== coopmat tilings at 512 rows"
-  timeout 100 /tmp/cpubin/vkllm-bench-ops --sweep-coopmat --filter "t=512" -r 5 > "$OUT"/sweep_coopmat512.txt 2>&1
-  grep -E "matmul" "$OUT"/sweep_coopmat512.txt | cut -c1-120
+  stamp "== coopmat tilings (512, 64 and 16 rows)"
+  timeout 120 /tmp/cpubin/vkllm-bench-ops --sweep-coopmat -r 5 > "$OUT"/sweep_coopmat.txt 2>&1
+  # The three fastest tilings of each shape.
+  for sh in "t=512 n=14336" "t=512 n=4096" "t=512 n=6144" "t=64 n=14336" "t=64 n=4096" "t=16 n=14336"; do
+    grep -E "matmul +bf16 $sh" "$OUT"/sweep_coopmat.txt | awk '{print $(NF-4), $0}' | sort -n | head -3 | cut -d" " -f2- | cut -c1-118
+    grep -E "matmul +bf16 $sh.*(sg=8 tile=128x128 block=64x32 bk=32 depth=1|split)" "$OUT"/sweep_coopmat.txt | cut -c1-118
+  done
   for v in tc notc; do
     env=""; [ $v = notc ] && env="VKLLM_NO_TC_ATTENTION=1"
     stamp "== prefill profile ($v)"

@@ -127,10 +127,12 @@ uint32_t coopmat_shared_bytes(const CoopmatTiles& c) {
 std::string coopmat_tiles_unfit(const vk::DeviceInfo& d, const CoopmatTiles& c) {
   const uint32_t threads = c.subgroups * 32, chunks = c.step_k / 8;
   const auto tiles = [&] {
-    return fmt::format("tensor-core tiles ({} subgroups, {} x {} in blocks of {} x {}, k step {})",
-                       c.subgroups, c.tile_t, c.tile_n, c.block_t, c.block_n, c.step_k);
+    return fmt::format(
+        "tensor-core tiles ({} subgroups, {} x {} in blocks of {} x {}, k step {}, depth {})",
+        c.subgroups, c.tile_t, c.tile_n, c.block_t, c.block_n, c.step_k, c.depth);
   };
   if (c.step_k != 16 && c.step_k != 32 && c.step_k != 64) return tiles() + ": k step not 16/32/64";
+  if (c.depth > 4) return tiles() + fmt::format(": {} steps in flight (at most 4)", c.depth);
   if (c.block_t == 0 || c.block_n == 0 || c.block_t % 16 != 0 || c.block_n % 16 != 0 ||
       c.tile_t % c.block_t != 0 || c.tile_n % c.block_n != 0 ||
       (c.tile_t / c.block_t) * (c.tile_n / c.block_n) != c.subgroups)
@@ -149,7 +151,7 @@ std::string coopmat_tiles_unfit(const vk::DeviceInfo& d, const CoopmatTiles& c) 
 }
 
 std::array<uint32_t, 8> coopmat_spec(const CoopmatTiles& c, uint32_t format, uint32_t group) {
-  return {c.tile_t, c.tile_n, format, group, c.block_t, c.block_n, c.step_k, 0};
+  return {c.tile_t, c.tile_n, format, group, c.block_t, c.block_n, c.step_k, std::max(1u, c.depth)};
 }
 
 bool matmul_coopmat_supported(const vk::DeviceInfo& d) {

@@ -44,13 +44,15 @@ struct MatmulTuning {
 // Tiles of the tensor-core path (matmul_coopmat.comp's specialization constants): a
 // workgroup of `subgroups` subgroups of 32 computes tile_t x tile_n of Y, each
 // subgroup a block_t x block_n block (multiples of 16), walking k in steps of
-// `step_k` (16, 32 or 64) through two shared stages. All zero: the default for the
-// shape (coopmat_tiles).
+// `step_k` (16, 32 or 64) through two shared stages, with the global loads of
+// `depth` steps in flight (1 to 4; 0 means 1). All zero: the default for the shape
+// (coopmat_tiles).
 struct CoopmatTiles {
   uint32_t subgroups = 0;
   uint32_t tile_t = 0, tile_n = 0;
   uint32_t block_t = 0, block_n = 0;
   uint32_t step_k = 0;
+  uint32_t depth = 0;
   bool operator==(const CoopmatTiles&) const = default;
 };
 

@@ -6,7 +6,8 @@
 // A workgroup of SG subgroups of 32 (specialization constant 0 = 32 SG threads)
 // computes a BM x BN tile of Y, each subgroup a WM x WN block (WM/16 x WN/16
 // accumulators), walking K in steps of BK with two shared stages: the next step's
-// global loads are in flight while this step multiplies. The tile is a tuning
+// global loads are in flight while this step multiplies (DEPTH steps ahead: more
+// bytes in flight for the few-row products of a batched decode). The tile is a tuning
 // (kernels::CoopmatTiles; the host checks that it fits); the default is 8 subgroups,
 // 128 x 128, 64 x 32 blocks, BK 32.
 // Edges are bounds-checked (zero-filled inputs, staged outputs), so t, n and k are
@@ -28,6 +29,7 @@ layout(constant_id = 2) const uint BN = 128;  // tile rows of W (n)
 layout(constant_id = 5) const uint WM = 64;   // subgroup block along t
 layout(constant_id = 6) const uint WN = 32;   // subgroup block along n
 layout(constant_id = 7) const uint BK = 32;   // k step: 16, 32 or 64
+layout(constant_id = 8) const uint DEPTH = 1; // k steps of global loads in flight (1..4)
 
 const uint VEC_LOADS = 1;     // k % 8 == 0 and X, W offsets 16-byte aligned
 const uint DIRECT_STORE = 2;  // n % 4 == 0 and Y offset 16-byte aligned
@@ -79,11 +81,12 @@ shared uvec4 sb[2 * STAGE_B];  // W tiles [BN][BK] f16, two stages
 uint t0, n0, tid;
 // Global loads in flight for the next step, kept raw so they are awaited only when
 // written to shared memory after the multiply.
-vec4 xr[PER_X][2];
+// DEPTH slots: step s is loaded into slot s % DEPTH, DEPTH steps ahead of its use.
+vec4 xr[DEPTH][PER_X][2];
 #if defined(A_F32) || defined(QUANT)
-vec4 wr[PER_W][2];
+vec4 wr[DEPTH][PER_W][2];
 #else
-uvec4 wr[PER_W];
+uvec4 wr[DEPTH][PER_W];
 #endif
 
 uvec4 pack8(vec4 lo, vec4 hi) {
@@ -91,7 +94,7 @@ uvec4 pack8(vec4 lo, vec4 hi) {
                packHalf2x16(hi.zw));
 }
 
-void load_step(uint k0) {
+void load_step(uint k0, uint slot) {
   const bool vec = (p.flags & VEC_LOADS) != 0;
   [[unroll]] for (uint i = 0; i < PER_X; ++i) {
     const uint e = tid + i * THREADS, gt = t0 + e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
@@ -99,46 +102,46 @@ void load_step(uint k0) {
       // k % 8 == 0: a chunk is wholly inside k or wholly past it.
       const bool xin = gt < p.t && gk < p.k;
       const uint xi = (gt * p.k + gk) / 4;
-      xr[i][0] = xin ? x4[xi] : vec4(0);
-      xr[i][1] = xin ? x4[xi + 1] : vec4(0);
+      xr[slot][i][0] = xin ? x4[xi] : vec4(0);
+      xr[slot][i][1] = xin ? x4[xi + 1] : vec4(0);
     } else {
       float xv[8];
       [[unroll]] for (uint j = 0; j < 8; ++j)
         xv[j] = (gt < p.t && gk + j < p.k) ? x[gt * p.k + gk + j] : 0.0;
-      xr[i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
-      xr[i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
+      xr[slot][i][0] = vec4(xv[0], xv[1], xv[2], xv[3]);
+      xr[slot][i][1] = vec4(xv[4], xv[5], xv[6], xv[7]);
     }
   }
   [[unroll]] for (uint i = 0; i < PER_W; ++i) {
     const uint e = tid + i * THREADS, gn = n0 + e / CHUNKS, gk = k0 + (e % CHUNKS) * 8;
 #if defined(QUANT)
     // k is a multiple of 32 for a quantized weight: a chunk is inside k or past it.
-    wr[i][0] = vec4(0);
-    wr[i][1] = vec4(0);
+    wr[slot][i][0] = vec4(0);
+    wr[slot][i][1] = vec4(0);
     if (gn < p.n && gk < p.k)
-      qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[i][0], wr[i][1]);
+      qload8(gn, RowGeom(p.row_words, p.scale_word, p.zero_byte), gk, wr[slot][i][0], wr[slot][i][1]);
 #else
     if (vec) {
       const bool win = gn < p.n && gk < p.k;
 #if defined(A_F32)
       const uint wi = (gn * p.k + gk) / 4;
-      wr[i][0] = win ? w4[wi] : vec4(0);
-      wr[i][1] = win ? w4[wi + 1] : vec4(0);
+      wr[slot][i][0] = win ? w4[wi] : vec4(0);
+      wr[slot][i][1] = win ? w4[wi + 1] : vec4(0);
 #else
-      wr[i] = win ? w8[(gn * p.k + gk) / 8] : uvec4(0);
+      wr[slot][i] = win ? w8[(gn * p.k + gk) / 8] : uvec4(0);
 #endif
     } else {
 #if defined(A_F32)
       float wv[8];
       [[unroll]] for (uint j = 0; j < 8; ++j)
         wv[j] = (gn < p.n && gk + j < p.k) ? w[gn * p.k + gk + j] : 0.0;
-      wr[i][0] = vec4(wv[0], wv[1], wv[2], wv[3]);
-      wr[i][1] = vec4(wv[4], wv[5], wv[6], wv[7]);
+      wr[slot][i][0] = vec4(wv[0], wv[1], wv[2], wv[3]);
+      wr[slot][i][1] = vec4(wv[4], wv[5], wv[6], wv[7]);
 #else
       uint wv[8];
       [[unroll]] for (uint j = 0; j < 8; ++j)
         wv[j] = (gn < p.n && gk + j < p.k) ? W_BITS(w[gn * p.k + gk + j]) : 0u;
-      wr[i] = uvec4(wv[0] | (wv[1] << 16), wv[2] | (wv[3] << 16), wv[4] | (wv[5] << 16),
+      wr[slot][i] = uvec4(wv[0] | (wv[1] << 16), wv[2] | (wv[3] << 16), wv[4] | (wv[5] << 16),
                     wv[6] | (wv[7] << 16));
 #endif
     }
@@ -146,19 +149,19 @@ void load_step(uint k0) {
   }
 }
 
-void store_step(uint stage) {
+void store_step(uint stage, uint slot) {
   [[unroll]] for (uint i = 0; i < PER_X; ++i) {
     const uint e = tid + i * THREADS;
-    sa[stage * STAGE_A + (e / CHUNKS) * LD + e % CHUNKS] = pack8(xr[i][0], xr[i][1]);
+    sa[stage * STAGE_A + (e / CHUNKS) * LD + e % CHUNKS] = pack8(xr[slot][i][0], xr[slot][i][1]);
   }
   [[unroll]] for (uint i = 0; i < PER_W; ++i) {
     const uint e = tid + i * THREADS, at = stage * STAGE_B + (e / CHUNKS) * LD + e % CHUNKS;
 #if defined(A_F32) || defined(QUANT)
-    sb[at] = pack8(wr[i][0], wr[i][1]);
+    sb[at] = pack8(wr[slot][i][0], wr[slot][i][1]);
 #elif defined(A_F16)
-    sb[at] = wr[i];
+    sb[at] = wr[slot][i];
 #else
-    const uvec4 u = wr[i];
+    const uvec4 u = wr[slot][i];
     sb[at] = pack8(vec4(unpack_bf16x2(u.x), unpack_bf16x2(u.y)),
                    vec4(unpack_bf16x2(u.z), unpack_bf16x2(u.w)));
 #endif
@@ -186,27 +189,34 @@ void main() {
 #endif
   const uint y0 = gl_WorkGroupID.z * p.t * p.n;  // this split's partial sums
   const uint steps = (ke - kb + BK - 1) / BK;
-  load_step(kb);
-  store_step(0);
+  // Steps 0 .. DEPTH-1 in flight, step 0 in shared stage 0.
+  [[unroll]] for (uint u = 0; u < DEPTH; ++u)
+    if (u < steps) load_step(kb + u * BK, u);
+  store_step(0, 0);
   barrier();
-  for (uint s = 0; s < steps; ++s) {
-    // One barrier per step: stage s^1 was last read in step s-1, before its barrier.
-    const uint stage = s & 1;
-    const bool more = s + 1 < steps;
-    if (more) load_step(kb + (s + 1) * BK);
-    [[unroll]] for (uint kk = 0; kk < BK / 16; ++kk) {
-      MAT16 a[FM], b[FN];
-      [[unroll]] for (uint i = 0; i < FM; ++i)
-        coopMatLoadNV(a[i], sa, stage * STAGE_A + (wm * WM + i * 16) * LD + kk * 2, LD, false);
-      // W rows are B's columns: B [k][n] is column-major in sb.
-      [[unroll]] for (uint j = 0; j < FN; ++j)
-        coopMatLoadNV(b[j], sb, stage * STAGE_B + (wn * WN + j * 16) * LD + kk * 2, LD, true);
-      [[unroll]] for (uint i = 0; i < FM; ++i)
+  for (uint s0 = 0; s0 < steps; s0 += DEPTH) {
+    // Unrolled by DEPTH so that every slot index is a constant (registers).
+    [[unroll]] for (uint u = 0; u < DEPTH; ++u) {
+      const uint s = s0 + u;
+      if (s >= steps) break;
+      // Slot u held step s, in shared memory since the last step: it takes step
+      // s + DEPTH. One barrier per step: stage s^1 was last read in step s-1.
+      const uint stage = s & 1;
+      if (s + DEPTH < steps) load_step(kb + (s + DEPTH) * BK, u);
+      [[unroll]] for (uint kk = 0; kk < BK / 16; ++kk) {
+        MAT16 a[FM], b[FN];
+        [[unroll]] for (uint i = 0; i < FM; ++i)
+          coopMatLoadNV(a[i], sa, stage * STAGE_A + (wm * WM + i * 16) * LD + kk * 2, LD, false);
+        // W rows are B's columns: B [k][n] is column-major in sb.
         [[unroll]] for (uint j = 0; j < FN; ++j)
-          acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
+          coopMatLoadNV(b[j], sb, stage * STAGE_B + (wn * WN + j * 16) * LD + kk * 2, LD, true);
+        [[unroll]] for (uint i = 0; i < FM; ++i)
+          [[unroll]] for (uint j = 0; j < FN; ++j)
+            acc[i][j] = coopMatMulAddNV(a[i], b[j], acc[i][j]);
+      }
+      if (s + 1 < steps) store_step(stage ^ 1, (u + 1) % DEPTH);
+      barrier();
     }
-    if (more) store_step(stage ^ 1);
-    barrier();
   }
 
   // Whole in-bounds 16 x 16 blocks go straight to Y; edge blocks are staged through

@@ -128,9 +128,9 @@ std::vector<OpCase> matmul_cases(std::mt19937& rng) {
 
 OpCase matmul_coopmat_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
                            kernels::CoopmatTiles tiles) {
-  const std::string variant =
-      fmt::format("coopmat sg={} tile={}x{} block={}x{} bk={}", tiles.subgroups, tiles.tile_t,
-                  tiles.tile_n, tiles.block_t, tiles.block_n, tiles.step_k);
+  const std::string variant = fmt::format("coopmat sg={} tile={}x{} block={}x{} bk={} depth={}",
+                                          tiles.subgroups, tiles.tile_t, tiles.tile_n,
+                                          tiles.block_t, tiles.block_n, tiles.step_k, tiles.depth);
   return matmul_case(rng, w, t, n, k, variant, true, [=](const vk::DeviceInfo& d) {
     kernels::MatmulKey key = resolve(d, w, kernels::MatmulPath::Coopmat, std::nullopt);
     if (key.path == kernels::MatmulPath::Coopmat) key.coop = tiles;
@@ -139,13 +139,16 @@ OpCase matmul_coopmat_case(std::mt19937& rng, DType w, size_t t, size_t n, size_
 }
 
 std::vector<kernels::CoopmatTiles> coopmat_tilings() {
-  // subgroups, tile t x n, block t x n, k step: the default, wider blocks per
-  // subgroup, deeper and shallower k steps, and narrow tiles for few rows.
-  return {{8, 128, 128, 64, 32, 32}, {4, 128, 128, 64, 64, 32}, {8, 128, 128, 32, 64, 32},
-          {4, 128, 64, 32, 64, 32},  {4, 64, 128, 32, 64, 32},  {4, 64, 128, 64, 32, 32},
-          {2, 64, 64, 32, 64, 64},   {4, 64, 64, 32, 32, 64},   {4, 32, 128, 32, 32, 32},
-          {2, 32, 128, 32, 64, 32},  {4, 32, 256, 32, 64, 32},  {2, 16, 128, 16, 64, 32},
-          {8, 256, 128, 64, 64, 16}, {8, 128, 256, 64, 64, 16}, {4, 128, 128, 64, 64, 16}};
+  // subgroups, tile t x n, block t x n, k step, steps in flight: the default, wider
+  // blocks per subgroup, deeper and shallower k steps, narrow tiles for few rows, and
+  // loads 2 to 4 steps ahead (more bytes in flight where few rows leave one
+  // workgroup per multiprocessor).
+  return {{8, 128, 128, 64, 32, 32, 1}, {8, 128, 128, 32, 64, 32, 1}, {4, 128, 128, 64, 64, 32, 1},
+          {8, 256, 128, 64, 64, 16, 1}, {4, 64, 64, 32, 32, 64, 1},   {4, 32, 128, 32, 32, 32, 1},
+          {8, 128, 128, 64, 32, 32, 2}, {8, 128, 128, 64, 32, 32, 3}, {8, 128, 128, 64, 32, 32, 4},
+          {4, 64, 128, 32, 64, 32, 2},  {4, 64, 128, 32, 64, 32, 4},  {4, 32, 128, 32, 32, 32, 2},
+          {4, 32, 128, 32, 32, 32, 4},  {2, 16, 128, 16, 64, 32, 4},  {4, 64, 64, 32, 32, 64, 2},
+          {4, 64, 64, 32, 32, 64, 3},   {8, 256, 128, 64, 64, 16, 2}, {8, 128, 128, 32, 64, 32, 2}};
 }
 
 OpCase matmul_split_case(std::mt19937& rng, DType w, size_t t, size_t n, size_t k,
