@@ -120,9 +120,10 @@ void sweep_coopmat_tiles(vk::Device& dev, std::mt19937& rng, const Add& add) {
         const kernels::MatmulKey key{DType::BF16, kernels::MatmulPath::Coopmat, {}, tiles};
         kernels::matmul(s, key, in[0], in[1], out[0], uint32_t(t), uint32_t(n), uint32_t(k));
       };
-      c.shape = shape + fmt::format(" coopmat sg={} tile={}x{} block={}x{} bk={} depth={}",
+      c.shape = shape + fmt::format(" coopmat sg={} tile={}x{} block={}x{} bk={} depth={}{}",
                                     tiles.subgroups, tiles.tile_t, tiles.tile_n, tiles.block_t,
-                                    tiles.block_n, tiles.step_k, tiles.depth);
+                                    tiles.block_n, tiles.step_k, tiles.depth,
+                                    tiles.fixed ? " fixed" : "");
       add(c, &buffers);
     }
     const uint32_t splits = kernels::matmul_splits(uint32_t(t), uint32_t(n), uint32_t(k));

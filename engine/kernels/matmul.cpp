@@ -81,7 +81,16 @@ void matmul_coopmat(vk::Stream& s, DType weight, CoopmatTiles c, const vk::Buffe
                     uint32_t k, uint32_t k_split = 0, uint32_t splits = 1) {
   static constexpr ShaderId shaders[] = {ShaderId::matmul_coopmat_f32, ShaderId::matmul_coopmat_f16,
                                          ShaderId::matmul_coopmat_bf16};
+  // The default tiles as compile-time constants (c.fixed asks for them).
+  static constexpr ShaderId fixed_shaders[] = {ShaderId::matmul_coopmat_fixed_f32,
+                                               ShaderId::matmul_coopmat_fixed_f16,
+                                               ShaderId::matmul_coopmat_fixed_bf16};
   if (c == CoopmatTiles{}) c = coopmat_tiles(t);
+  const bool fixed = c.fixed;
+  if (fixed) {
+    c = kCoopDefault;
+    c.fixed = true;
+  }
   if (const std::string why = coopmat_tiles_unfit(s.device().info(), c); !why.empty())
     fail("matmul: {}", why);
   check_shape(t, n, k, c.tile_t, c.tile_n);
@@ -90,10 +99,13 @@ void matmul_coopmat(vk::Stream& s, DType weight, CoopmatTiles c, const vk::Buffe
   uint32_t flags = 0;
   if (k % 8 == 0 && x.offset % 16 == 0 && w.offset % 16 == 0) flags |= kVecLoads;
   if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
-  const auto& p = s.device().pipelines().get({.shader = shaders[float_type_index(weight, "matmul")],
-                                              .bindings = 3,
-                                              .workgroup = c.subgroups * 32,
-                                              .spec = coopmat_spec(c, 0, 0)});
+  const uint32_t type = float_type_index(weight, "matmul");
+  const auto& p = s.device().pipelines().get(
+      fixed ? vk::PipelineKey{.shader = fixed_shaders[type], .bindings = 3, .workgroup = 256}
+            : vk::PipelineKey{.shader = shaders[type],
+                              .bindings = 3,
+                              .workgroup = c.subgroups * 32,
+                              .spec = coopmat_spec(c, 0, 0)});
   struct {
     uint32_t t, n, k, flags, k_split;
   } push{t, n, k, flags, k_split};
@@ -116,7 +128,9 @@ const char* matmul_path_name(MatmulPath path) {
 }
 
 CoopmatTiles coopmat_tiles(uint32_t /*t*/) {
-  return kCoopDefault;
+  CoopmatTiles c = kCoopDefault;
+  c.fixed = true;
+  return c;
 }
 
 uint32_t coopmat_shared_bytes(const CoopmatTiles& c) {

@@ -53,6 +53,9 @@ struct CoopmatTiles {
   uint32_t block_t = 0, block_n = 0;
   uint32_t step_k = 0;
   uint32_t depth = 0;
+  // The default tiles from the variant compiled with them as constants (the rest is
+  // ignored), to compare against specialization constants.
+  bool fixed = false;
   bool operator==(const CoopmatTiles&) const = default;
 };
 

@@ -23,6 +23,11 @@
 #extension GL_EXT_control_flow_attributes : require
 #include "types.glsl"
 
+#if defined(FIXED_TILES)
+// The default tiles as compile-time constants (the variant the engine runs them with).
+layout(local_size_x = 256) in;
+const uint BM = 128, BN = 128, WM = 64, WN = 32, BK = 32, DEPTH = 1;
+#else
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint BM = 128;  // tile rows of X (t)
 layout(constant_id = 2) const uint BN = 128;  // tile rows of W (n)
@@ -30,6 +35,7 @@ layout(constant_id = 5) const uint WM = 64;   // subgroup block along t
 layout(constant_id = 6) const uint WN = 32;   // subgroup block along n
 layout(constant_id = 7) const uint BK = 32;   // k step: 16, 32 or 64
 layout(constant_id = 8) const uint DEPTH = 1; // k steps of global loads in flight (1..4)
+#endif
 
 const uint VEC_LOADS = 1;     // k % 8 == 0 and X, W offsets 16-byte aligned
 const uint DIRECT_STORE = 2;  // n % 4 == 0 and Y offset 16-byte aligned
