@@ -102,10 +102,18 @@ void main() {
           for (uint u = 0; u < UNROLL; ++u)
             q[m * ROWS + r][u] = load4(m, base[r] / PER_VEC + v + u * wg);
       for (uint u = 0; u < UNROLL; ++u)
-        for (uint i = 0; i < MATS * ROWS; ++i) {
-          const WV wv = unpack_w(q[i][u]);
-          for (uint c = 0; c < COLS; ++c)
-            acc[i * COLS + c] += dot_wx(wv, load_x(c * kv + v + u * wg));
+        if (COLS == 1) {
+          for (uint i = 0; i < MATS * ROWS; ++i)
+            acc[i] += dot_wx(unpack_w(q[i][u]), load_x(v + u * wg));
+        } else {
+          // Several inputs: each slice of x is loaded once for all the rows (not once
+          // a row), the rows' weights unpacked once for all the inputs.
+          WV wv[MATS * ROWS];
+          for (uint i = 0; i < MATS * ROWS; ++i) wv[i] = unpack_w(q[i][u]);
+          for (uint c = 0; c < COLS; ++c) {
+            const XV xv = load_x(c * kv + v + u * wg);
+            for (uint i = 0; i < MATS * ROWS; ++i) acc[i * COLS + c] += dot_wx(wv[i], xv);
+          }
         }
     }
     for (; v < kv; v += wg)

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "engine/base/error.h"
+#include "engine/kernels/attention.h"
 #include "engine/kernels/matmul.h"
 #include "engine/vulkan/context.h"
 #include "host/cpu/quantize.h"
@@ -111,6 +112,44 @@ TEST(CoopmatTiles, FitOrSayWhy) {
   EXPECT_NE(why({8, 128, 256, 64, 64, 32}).find("shared memory"), std::string::npos);
   d.max_workgroup_size = 128;
   EXPECT_NE(why({8, 128, 128, 64, 32, 32}).find("threads"), std::string::npos);
+}
+
+// The decode attention's split count: 32 chunks for one token at a long cache, one
+// for a batch of 32 or more tokens, never more chunks than 16-key pieces of the cache.
+TEST(DecodeSplits, ByBatchAndCache) {
+  EXPECT_EQ(kernels::decode_splits(1024, 1, 32), 32u);
+  EXPECT_EQ(kernels::decode_splits(1024, 8, 32), 4u);
+  EXPECT_EQ(kernels::decode_splits(1024, 32, 32), 1u);
+  EXPECT_EQ(kernels::decode_splits(1024, 64, 32), 1u);
+  EXPECT_EQ(kernels::decode_splits(1024, 2, 8), 32u);  // 16 records: 64 wanted, 32 at most
+  EXPECT_EQ(kernels::decode_splits(40, 1, 32), 3u);    // a short cache: 16-key chunks
+  EXPECT_EQ(kernels::decode_splits(1, 1, 1), 1u);
+}
+
+// Prefill attention takes tensor cores only with an f16 cache, NV cooperative
+// matrices and head_dim a multiple of 16 that fits shared memory, and when asked.
+TEST(AttentionPrefillPath, TensorCoresWhereTheyApply) {
+  vk::DeviceInfo d;
+  d.coopmat_nv = true;
+  d.fp16 = true;
+  d.subgroup_size = 32;
+  d.subgroup_arithmetic = d.subgroup_shuffle = true;
+  d.max_shared_memory = 48 * 1024;
+  d.max_workgroup_size = 1024;
+  d.coopmat_shapes.push_back({.m = 16, .n = 16, .k = 16, .a_type = "f16", .c_type = "f32"});
+  const kernels::AttentionShape s{512, 32, 8, 128, 1024, 0, 0.088f, 0};
+  EXPECT_TRUE(kernels::attention_prefill_coopmat(d, {DType::F16}, s));
+  EXPECT_FALSE(kernels::attention_prefill_coopmat(d, {DType::F32}, s));
+  EXPECT_FALSE(kernels::attention_prefill_coopmat(d, {DType::F16, false}, s));
+  kernels::AttentionShape odd = s;
+  odd.head_dim = 72;
+  EXPECT_FALSE(kernels::attention_prefill_coopmat(d, {DType::F16}, odd));
+  odd.head_dim = 256;  // 47 KB of shared memory
+  EXPECT_TRUE(kernels::attention_prefill_coopmat(d, {DType::F16}, odd));
+  d.max_shared_memory = 32 * 1024;
+  EXPECT_FALSE(kernels::attention_prefill_coopmat(d, {DType::F16}, odd));
+  d.coopmat_nv = false;
+  EXPECT_FALSE(kernels::attention_prefill_coopmat(d, {DType::F16}, s));
 }
 
 TEST(OpHarness, DetectsWrongResults) {
