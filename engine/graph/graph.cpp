@@ -14,6 +14,11 @@ uint64_t Tensor::elements() const {
   return n;
 }
 
+uint64_t Tensor::bytes() const {
+  if (quant && shape.size() == 2) return shape[0] * quant_row_bytes(*quant, shape[1]);
+  return elements() * dtype_size(dtype);
+}
+
 TensorId Graph::find(std::string_view name) const {
   for (TensorId i = 0; i < tensors.size(); ++i)
     if (tensors[i].name == name) return i;
@@ -87,6 +92,7 @@ TensorId GraphBuilder::on_current_device(TensorId id) {
   for (const Op& op : g_.ops)
     if (op.transfer && op.inputs[0] == id && op.device == device_) return op.outputs[0];
   TensorId copy = activation(t.name + "@" + std::to_string(device_), t.dtype, t.shape);
+  g_.tensors[copy].quant = t.quant;  // a quantized weight's copy keeps its layout
   g_.ops.push_back({.kind = "transfer",
                     .name = g_.tensors[copy].name,
                     .device = device_,

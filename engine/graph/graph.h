@@ -41,7 +41,8 @@ struct Tensor {
   // U32 (the layout's words); the matvec/matmul dequantize it.
   std::optional<QuantFormat> quant;
   uint64_t elements() const;
-  uint64_t bytes() const { return elements() * dtype_size(dtype); }
+  // The bytes it takes: a quantized weight's as its layout stores its rows.
+  uint64_t bytes() const;
 };
 
 // Records one op's dispatches: buffers in the order of Op::inputs, Op::outputs.

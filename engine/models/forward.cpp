@@ -117,10 +117,10 @@ TensorId Forward::input_for(const std::string& name, TensorId x, TensorId w) {
 }
 
 int Forward::linear_device(TensorId x, TensorId w) const {
-  const graph::Tensor &xt = g.tensor(x), &wt = g.tensor(w);
+  const graph::Tensor& xt = g.tensor(x);
   const size_t d = size_t(g.device());
   const bool cpu_layer = d < res_.is_cpu.size() && res_.is_cpu[d];
-  if (shape.offload < 0 || !cpu_layer || wt.quant || !lora_of(w).empty()) return g.device();
+  if (shape.offload < 0 || !cpu_layer || !lora_of(w).empty()) return g.device();
   return xt.elements() / xt.shape.back() >= shape.offload_min_rows ? shape.offload : g.device();
 }
 
@@ -168,8 +168,11 @@ TensorId Forward::weight_for(const std::string& name, TensorId x, TensorId w) {
 TensorId Forward::linear(const std::string& name, TensorId x, TensorId w) {
   const int home = g.device(), at = linear_device(x, w);
   if (at != home) {  // x and w copied to the GPU for the product, the product back
+    // GPTQ's act-order permutation of x where x is (its table is on the CPU); a
+    // quantized weight's layout is copied as it is, dequantized there for a prompt.
+    const TensorId xp = input_for(name, x, w);
     g.set_device(at);
-    TensorId y = graph::ops::linear(g, name, x, w, precision_of(shape));
+    TensorId y = graph::ops::linear(g, name, xp, weight_for(name, xp, w), precision_of(shape));
     g.set_device(home);
     return g.to_current_device(y);
   }

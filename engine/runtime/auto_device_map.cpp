@@ -63,8 +63,9 @@ ModuleSizes module_sizes(const model::ModelConfig& cfg, const model::WeightCheck
     const bool quantized = (quant && quant->formats[i]) || w.quant;
     if (w.expected.layer >= 0) {
       s.layers[size_t(w.expected.layer)] += bytes;
-      if (!quantized && w.expected.shape.size() == 2)
-        s.offload_reserve = std::max(s.offload_reserve, 2 * bytes);
+      // Op offload's copies of a CPU layer's Linear and its input (a quantized
+      // weight as stored; its dequantized copy is the reserve below).
+      if (w.expected.shape.size() == 2) s.offload_reserve = std::max(s.offload_reserve, 2 * bytes);
       // A prompt chunk's dequantized copy of a quantized weight (f32 at most).
       if (quantized && w.expected.shape.size() == 2)
         dequant = std::max(dequant, std::min(models::kPromptDequantMaxBytes,

@@ -50,7 +50,9 @@ TEST(CliCpu, QuantizeAtLoadOnTheCpu) {
     const std::string quant = std::string(" --quant ") + q;
     const auto gpu = run_json("--debug" + quant);
     const auto cpu = run_json("--device cpu --threads 2" + quant);
-    const auto split = run_json("--debug --device-map auto --max-memory 0=11MiB,cpu=1GiB" + quant);
+    // 13 MiB: GPU 0 also keeps room for op offload's copies of a CPU layer's
+    // quantized Linears.
+    const auto split = run_json("--debug --device-map auto --max-memory 0=13MiB,cpu=1GiB" + quant);
     ASSERT_TRUE(gpu.contains("ids") && cpu.contains("ids") && split.contains("ids"));
     EXPECT_EQ(cpu["ids"], gpu["ids"]);
     EXPECT_EQ(split["ids"], gpu["ids"]);
@@ -65,25 +67,31 @@ TEST(CliCpu, QuantizeAtLoadOnTheCpu) {
 
 // A prompt of 32 tokens or more under a GPU/CPU map: the CPU layers' Linears run on
 // the GPU (op offload), which the run says; the greedy text is what the CPU computes.
+// Float weights, and q4 (the quantized layout copied as stored, dequantized there).
 TEST(CliCpu, OpOffloadForLongPrompts) {
-  const std::string run =
-      "run --json --temp 0 -n 12 -p \"Once upon a time, there was a little girl named Lily. She "
-      "loved to play outside in the park with her friends. One day, she saw a big red ball "
-      "under a tree and ran to get it.\"" +
-      kDemo + " --debug --device-map auto --max-memory 0=12MiB,cpu=1GiB";
-  const test::CmdResult with = test::run_vkllm(run);
-  const test::CmdResult without = test::run_vkllm(run + " --no-op-offload");
-  ASSERT_EQ(with.code, 0) << with.out;
-  ASSERT_EQ(without.code, 0) << without.out;
-  EXPECT_NE(with.out.find("op offload: prompt chunks of 32 tokens"), std::string::npos) << with.out;
-  EXPECT_EQ(without.out.find("op offload:"), std::string::npos) << without.out;
-  auto ids = [](const std::string& out) {  // --json's line, after the stderr lines
-    const size_t at = out.rfind("\n{");
-    return at == std::string::npos ? nlohmann::json{}
-                                   : nlohmann::json::parse(out.substr(at))["ids"];
-  };
-  EXPECT_EQ(ids(with.out), ids(without.out));
-  EXPECT_EQ(ids(with.out).size(), 12u);
+  for (const char* quant : {"", " --quant q4 --max-memory 0=13MiB,cpu=1GiB"}) {
+    SCOPED_TRACE(quant);
+    const std::string run =
+        "run --json --temp 0 -n 12 -p \"Once upon a time, there was a little girl named Lily. "
+        "She loved to play outside in the park with her friends. One day, she saw a big red "
+        "ball under a tree and ran to get it.\"" +
+        kDemo + " --debug --device-map auto" +
+        (*quant ? std::string(quant) : std::string(" --max-memory 0=12MiB,cpu=1GiB"));
+    const test::CmdResult with = test::run_vkllm(run);
+    const test::CmdResult without = test::run_vkllm(run + " --no-op-offload");
+    ASSERT_EQ(with.code, 0) << with.out;
+    ASSERT_EQ(without.code, 0) << without.out;
+    EXPECT_NE(with.out.find("op offload: prompt chunks of 32 tokens"), std::string::npos)
+        << with.out;
+    EXPECT_EQ(without.out.find("op offload:"), std::string::npos) << without.out;
+    auto ids = [](const std::string& out) {  // --json's line, after the stderr lines
+      const size_t at = out.rfind("\n{");
+      return at == std::string::npos ? nlohmann::json{}
+                                     : nlohmann::json::parse(out.substr(at))["ids"];
+    };
+    EXPECT_EQ(ids(with.out), ids(without.out));
+    EXPECT_EQ(ids(with.out).size(), 12u);
+  }
 }
 
 TEST(CliCpu, InspectPlansWithoutLoading) {
