@@ -324,7 +324,8 @@ if has cpu-sweep; then
   # with as many layers on the GPU (-ngl; it keeps the first ones on the CPU).
   # Prefill 512 and decode (vkllm and llama.cpp 16 tokens, one timed run after a
   # warm-up; transformers 8). One engine at a time over the splits, so that a call
-  # cut at the device's limit keeps whole rows; SWEEP_ENGINES picks them.
+  # cut at the device's limit keeps whole rows; SWEEP_ENGINES picks them (also
+  # vkllm-q4: --quant q4, and vkllm-nooff: --no-op-offload).
   CPU_LAYERS=${CPU_LAYERS:-0 8 16 32}
   for n in $CPU_LAYERS; do
     python3 -c "
@@ -342,6 +343,11 @@ json.dump(m, open('/tmp/map$n.json', 'w'))"
         stamp "== $n layers on the CPU: vkllm"
         timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --device-map /tmp/map$n.json --json > "$OUT"/sweep_vkllm_$n.json 2> /tmp/sweep_vkllm_$n.err || tail -2 /tmp/sweep_vkllm_$n.err
         python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s','decode_gb_s','decode_fraction_of_ceiling']})" 2>&1 | tail -1
+        ;;
+      vkllm-q4)  # the same with --quant q4 (op offload copies the 4-bit layouts)
+        stamp "== $n layers on the CPU: vkllm --quant q4"
+        timeout 150 /tmp/cpubin/vkllm bench -m /tmp/l8b -p 512 -n 16 -r 1 --ctx 1024 --device-map /tmp/map$n.json --quant q4 --json > "$OUT"/sweep_vkllm_q4_$n.json 2> /tmp/sweep_q4_$n.err || tail -2 /tmp/sweep_q4_$n.err
+        python3 -c "import json;t=json.load(open('$OUT/sweep_vkllm_q4_$n.json'));print({k:t.get(k) for k in ['prefill_tok_s','decode_tok_s']})" 2>&1 | tail -1
         ;;
       vkllm-nooff)  # the same with --no-op-offload (CPU layers' prompt products on the CPU)
         stamp "== $n layers on the CPU: vkllm --no-op-offload"
