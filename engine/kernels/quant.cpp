@@ -175,10 +175,12 @@ void matmul_quant(vk::Stream& s, const QuantFormat& f, MatmulPath path, const vk
     uint32_t flags = 0;
     if (x.offset % 16 == 0) flags |= kVecLoads;
     if (n % 4 == 0 && y.offset % 16 == 0) flags |= kDirectStore;
-    const auto& p = s.device().pipelines().get({.shader = ShaderId::matmul_coopmat_quant,
-                                                .bindings = 3,
-                                                .workgroup = c.subgroups * 32,
-                                                .spec = coopmat_spec(c, spec_format(f), f.group)});
+    // The default tiles come from the variant compiled with them as constants.
+    const auto& p = s.device().pipelines().get(
+        {.shader = c.fixed ? ShaderId::matmul_coopmat_quant_fixed : ShaderId::matmul_coopmat_quant,
+         .bindings = 3,
+         .workgroup = c.subgroups * 32,
+         .spec = coopmat_spec(c, spec_format(f), f.group)});
     struct {
       uint32_t t, n, k, flags;
       QuantGeom g;
